@@ -1,0 +1,47 @@
+// The bundled catalogs: GPU records (gpu-data/) and model presets (model-data/), embedded in the
+// binary at build time (cmake/embed_data.cmake) and parsed once on first use.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llmsizer/gpu.hpp"
+#include "llmsizer/model.hpp"
+#include "llmsizer/value.hpp"
+
+namespace llmsizer {
+
+struct ModelPreset {
+  std::string id;  // Hugging Face repo id
+  std::string name;
+  std::string family;
+  std::vector<std::string> aliases;
+  Value config;        // config.json keys
+  double params_stated = 0;  // officially stated total, 0 when not stated
+  ModelSpec spec;      // imported from config
+  ParamCounts params;
+};
+
+struct Catalog {
+  std::vector<GpuSpec> gpus;
+  std::vector<Value> gpu_records;  // as in gpu-data/, for listings
+  std::vector<ModelPreset> models;
+  std::vector<std::string> errors;  // data files that failed to load (a test asserts none)
+};
+
+const Catalog& catalog();
+const GpuSpec* find_gpu(std::string_view id);
+const ModelPreset* find_model(std::string_view id);  // HF id (case-insensitive) or an alias
+std::vector<std::string> nearest_gpu_ids(std::string_view id, size_t n);
+std::vector<std::string> nearest_model_ids(std::string_view id, size_t n);
+
+// Embedded data (generated file).
+namespace data {
+extern const std::string_view kGpuFiles[];
+extern const size_t kGpuFileCount;
+extern const std::string_view kModelFiles[];
+extern const size_t kModelFileCount;
+}  // namespace data
+
+}  // namespace llmsizer

@@ -1,0 +1,70 @@
+// The request's common part and the answer's value types (DESIGN.md "The JSON contract").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llmsizer/gpu.hpp"
+#include "llmsizer/model.hpp"
+#include "llmsizer/value.hpp"
+
+namespace llmsizer {
+
+// What every task shares: the resolved model and GPU.
+struct Common {
+  std::string task;  // "train" | "infer" | "recommend"
+  ModelSpec model;
+  ParamCounts params;
+  GpuSpec gpu;
+  int num_gpus = 1;
+  std::string model_source;  // "preset" | "config"
+  double params_stated = 0;  // from the preset, 0 when unknown
+};
+
+// One memory component on one GPU, with the formula and the numbers that went into it.
+struct Component {
+  std::string id;
+  int64_t bytes = 0;
+  std::string formula;
+  Value values = Value::object();
+  std::string explanation;
+};
+
+struct Peak {
+  int64_t allocated_bytes = 0;  // torch.cuda.max_memory_allocated
+  int64_t reserved_bytes = 0;   // torch.cuda.max_memory_reserved (caching allocator)
+  int64_t device_bytes = 0;     // what nvidia-smi shows for the process
+};
+
+struct KvCacheInfo {
+  int64_t bytes_per_token = 0;  // per GPU
+  int64_t capacity_tokens = 0;
+  double max_concurrency = 0;   // sequences of max_model_len that fit at once
+  int64_t block_size = 0;
+  int64_t num_blocks = 0;
+  int64_t max_context_fit = 0;  // longest single sequence that fits
+};
+
+struct Estimate {
+  std::vector<Component> components;  // per GPU
+  Peak peak;
+  int64_t low_bytes = 0, high_bytes = 0;
+  int64_t host_bytes = 0;
+  bool fits = false;
+  int64_t num_gpus_needed = 0;        // fewest GPUs of this kind for the job (0 = not computed)
+  std::optional<KvCacheInfo> kv_cache;
+  Value performance = Value::object();
+  Value extra = Value::object();       // figures the contract has no field for yet
+  std::vector<std::string> warnings;
+
+  int64_t total_bytes() const {
+    int64_t t = 0;
+    for (const auto& c : components) t += c.bytes;
+    return t;
+  }
+  Component& add(std::string id, double bytes, std::string formula, Value values, std::string explanation);
+};
+
+}  // namespace llmsizer

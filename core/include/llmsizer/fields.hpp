@@ -1,0 +1,63 @@
+// Reads the members of one JSON object with their JSON-pointer paths. Each getter checks type,
+// range or allowed values; the first failure is kept (later getters return their defaults) and
+// reported by error(). Keys never read are named in warnings by unknown_keys(), with a
+// did-you-mean when one looks like a typo of a key that was read.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llmsizer/result.hpp"
+#include "llmsizer/value.hpp"
+
+namespace llmsizer {
+
+class Fields {
+ public:
+  // `object` must outlive the reader. `path` is the pointer of the object itself ("" at the root).
+  Fields(const Value& object, std::string path);
+
+  const std::string& path() const { return path_; }
+  std::string path_of(std::string_view key) const;
+
+  bool has(std::string_view key) const;  // present and not null
+  const Value* raw(std::string_view key);  // marks the key as known
+
+  int64_t integer(std::string_view key, int64_t fallback, int64_t min, int64_t max);
+  std::optional<int64_t> optional_integer(std::string_view key, int64_t min, int64_t max);
+  double number(std::string_view key, double fallback, double min, double max);
+  std::optional<double> optional_number(std::string_view key, double min, double max);
+  bool boolean(std::string_view key, bool fallback);
+  std::string choice(std::string_view key, std::string_view fallback,
+                     std::span<const std::string_view> allowed);
+  std::string text(std::string_view key, std::string_view fallback);
+
+  // Keys accepted without being read (framework extras the estimator does not use).
+  void accept(std::initializer_list<std::string_view> keys);
+
+  void fail(std::string_view key, std::string code, std::string message);
+  bool failed() const { return error_.has_value(); }
+  const std::optional<Error>& error() const { return error_; }
+
+  // Adds one warning per key present in the object but never read or accepted.
+  void unknown_keys(std::vector<std::string>& warnings) const;
+
+ private:
+  const Value& object_;
+  std::string path_;
+  std::vector<std::string> known_;
+  std::optional<Error> error_;
+};
+
+// Levenshtein distance, for did-you-mean suggestions.
+size_t edit_distance(std::string_view a, std::string_view b);
+// "a", "b" or "c" — for messages that list allowed values.
+std::string join_quoted(std::span<const std::string_view> items);
+// Escapes a JSON pointer token ("~" -> "~0", "/" -> "~1").
+std::string pointer_token(std::string_view key);
+
+}  // namespace llmsizer
