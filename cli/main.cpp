@@ -7,8 +7,11 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "llmsizer/accuracy.hpp"
 #include "llmsizer/api.hpp"
+#include "llmsizer/json_io.hpp"
 
 namespace {
 
@@ -19,6 +22,9 @@ Usage:
   llm-sizer recommend [FILE|-]   rank GPUs and layouts for a job (request JSON with "task": "recommend")
   llm-sizer models --json        list the model presets with their parameter counts
   llm-sizer gpus --json          list the GPU catalog
+  llm-sizer accuracy FILE... [--metric PREFIX] [--json]
+                                 score measured cases (tests/accuracy/cases-*.json): each case's
+                                 error, then median and p90 per metric
   llm-sizer --help               this text
   llm-sizer --version            the version
 
@@ -46,6 +52,44 @@ int answer(const std::string& json) {
   return json.rfind("{\"ok\":true", 0) == 0 ? 0 : 2;
 }
 
+int accuracy(int argc, char** argv) {
+  std::string prefix;
+  bool json = false;
+  std::vector<std::string> files;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--metric" && i + 1 < argc) prefix = argv[++i];
+    else if (a == "--json") json = true;
+    else files.push_back(a);
+  }
+  if (files.empty()) { std::fputs(kUsage, stderr); return 1; }
+  llmsizer::Value report = llmsizer::Value::object();
+  for (const auto& file : files) {
+    std::string text;
+    if (!read_input(file, text)) { std::fprintf(stderr, "llm-sizer: cannot read %s\n", file.c_str()); return 1; }
+    const auto s = llmsizer::score_cases(text, prefix);
+    if (json) { report.set(file, s.by_metric); continue; }
+    std::printf("\n%s: %d cases (%d refused, %d skipped)\n", file.c_str(), s.cases, s.refused, s.skipped);
+    std::printf("  %-60s %-44s %14s %14s %8s\n", "case", "metric", "measured", "estimated", "error");
+    for (const auto& sc : s.scores) {
+      if (sc.answered)
+        std::printf("  %-60.60s %-44.44s %14.6g %14.6g %7.1f%%\n", sc.case_id.c_str(), sc.metric.c_str(), sc.expected,
+                    sc.estimated, sc.error * 100);
+      else
+        std::printf("  %-60.60s %-44.44s %14s %14s  (%s)\n", sc.case_id.c_str(), sc.metric.c_str(), "", "-",
+                    sc.problem.c_str());
+    }
+    std::printf("  %-44s %9s %11s %9s %9s\n", "metric", "answered", "unanswered", "median", "p90");
+    for (const auto& [metric, v] : s.by_metric.members())
+      std::printf("  %-44.44s %9lld %11lld %8.1f%% %8.1f%%\n", metric.c_str(),
+                  static_cast<long long>(v.find("answered")->as_int()),
+                  static_cast<long long>(v.find("unanswered")->as_int()), v.find("median_error")->as_double() * 100,
+                  v.find("p90_error")->as_double() * 100);
+  }
+  if (json) std::printf("%s\n", llmsizer::to_json(report, 2).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,6 +97,7 @@ int main(int argc, char** argv) {
   const std::string arg = argc > 2 ? argv[2] : "-";
   if (cmd == "--help" || cmd == "-h" || cmd == "help") { std::fputs(kUsage, stdout); return 0; }
   if (cmd == "--version" || cmd == "-V") { std::printf("llm-sizer %s\n", llmsizer::version()); return 0; }
+  if (cmd == "accuracy") return accuracy(argc, argv);
   if (cmd == "models") return answer(llmsizer::models_json());
   if (cmd == "gpus") return answer(llmsizer::gpus_json());
   if (cmd == "estimate" || cmd == "recommend") {

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds native (release + ASan/UBSan debug) and wasm, and runs every
+# suite: doctest natively under sanitizers, the same doctest suites compiled to wasm under node,
+# node's test runner for the JS API, and playwright-core + Debian's chromium for the site.
+# The last line reads "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs
+quick_bench=0; [ "${1:-}" = "--with-bench" ] && quick_bench=1
+
+scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+scripts/build.sh --debug || { echo "0 passed, 1 failed"; exit 1; }
+cmake --build --preset wasm-release --target llmsizer_tests -j"$(nproc)" 2>&1 | grep -E 'error' && { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0; failed=0; status=0
+log=$(mktemp -d)
+
+count_doctest() {  # "[doctest] test cases: 12 | 12 passed | 0 failed | 0 skipped"
+  local line; line=$(grep -E '^\[doctest\] test cases:' "$1" | tail -n1)
+  local p f; p=$(sed -E 's/.*\| *([0-9]+) passed.*/\1/' <<<"$line"); f=$(sed -E 's/.*\| *([0-9]+) failed.*/\1/' <<<"$line")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+}
+count_node() {  # node --test summary: "# pass N" / "# fail N"
+  local p f; p=$(grep -E '^# pass ' "$1" | tail -n1 | awk '{print $3}'); f=$(grep -E '^# fail ' "$1" | tail -n1 | awk '{print $3}')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+}
+run() {  # run NAME COUNTER CMD...
+  local name=$1 counter=$2; shift 2
+  echo "== $name"
+  "$@" >"$log/$name.out" 2>&1; local rc=$?
+  tail -n 25 "$log/$name.out"
+  $counter "$log/$name.out"
+  [ $rc -eq 0 ] || status=1
+}
+
+run doctest-native-asan count_doctest ./build/native-debug/tests/llmsizer_tests
+run doctest-wasm count_doctest node build/wasm-release/tests/llmsizer_tests.js
+run node-api count_node node --test tests/js/
+run site count_node node --test --test-concurrency=1 tests/site/
+if [ $quick_bench -eq 1 ]; then run bench-quick true bash bench/run.sh --quick; fi
+
+rm -rf "$log"
+echo "$passed passed, $failed failed"
+[ $status -eq 0 ] && [ $failed -eq 0 ]
