@@ -16,7 +16,7 @@ passed=0; failed=0; status=0
 log=$(mktemp -d)
 
 count_doctest() {  # "[doctest] test cases: 12 | 12 passed | 0 failed | 0 skipped"
-  local line; line=$(grep -E '^\[doctest\] test cases:' "$1" | tail -n1)
+  local line; line=$(sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '^\[doctest\] test cases:' | tail -n1)
   local p f; p=$(sed -E 's/.*\| *([0-9]+) passed.*/\1/' <<<"$line"); f=$(sed -E 's/.*\| *([0-9]+) failed.*/\1/' <<<"$line")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
 }
@@ -28,13 +28,13 @@ run() {  # run NAME COUNTER CMD...
   local name=$1 counter=$2; shift 2
   echo "== $name"
   "$@" >"$log/$name.out" 2>&1; local rc=$?
-  tail -n 25 "$log/$name.out"
+  tail -n 25 "$log/$name.out" | cut -c1-400
   $counter "$log/$name.out"
   [ $rc -eq 0 ] || status=1
 }
 
-run doctest-native-asan count_doctest ./build/native-debug/tests/llmsizer_tests
-run doctest-wasm count_doctest node build/wasm-release/tests/llmsizer_tests.js
+run doctest-native-asan count_doctest ./build/native-debug/tests/llmsizer_tests --no-colors
+run doctest-wasm count_doctest node build/wasm-release/tests/llmsizer_tests.cjs --no-colors
 run node-api count_node node --test tests/js/
 run site count_node node --test --test-concurrency=1 tests/site/
 if [ $quick_bench -eq 1 ]; then run bench-quick true bash bench/run.sh --quick; fi
