@@ -95,6 +95,8 @@ Family family_of(std::string_view t) {
     f = Family{NormKind::layer, 2, false, true, true, true, false, false, true, false, true};
   } else if (t == "falcon") {
     f = Family{NormKind::layer, 1, false, false, false, false, false, false, true, false, false};
+  } else if (t == "starcoder2") {
+    f = Family{NormKind::layer, 2, false, true, true, true, false, false, true, false, false};
   } else if (t == "mpt") {
     f = Family{NormKind::layer, 2, false, true, true, true, false, false, true, false, false};
   } else if (t == "cohere" || t == "cohere2") {
@@ -193,6 +195,7 @@ Result<ModelSpec> import_model_config(const Value& config, const std::string& pa
   if (f.has("add_bias_linear")) o_bias = mlp_bias = f.boolean("add_bias_linear", false);
   if (f.has("mlp_bias")) mlp_bias = f.boolean("mlp_bias", false);
   if (f.has("bias")) qkv_bias = o_bias = mlp_bias = f.boolean("bias", false);  // falcon, internlm2
+  if (f.has("use_bias")) qkv_bias = o_bias = mlp_bias = f.boolean("use_bias", true);  // starcoder2
   if (f.has("no_bias")) {                                                      // MPT
     const bool nb = f.boolean("no_bias", false);
     qkv_bias = o_bias = mlp_bias = !nb;
@@ -200,7 +203,10 @@ Result<ModelSpec> import_model_config(const Value& config, const std::string& pa
   }
   bool qk_norm = fam.qk_norm;
   if (type == "cohere" || type == "cohere2") qk_norm = f.boolean("use_qk_norm", false);
-  m.alibi = type == "bloom" || (type == "mpt" && !f.boolean("learned_pos_emb", true)) ||
+  bool mpt_alibi = false;  // MPT keeps alibi inside attn_config
+  if (const Value* ac = f.raw("attn_config"); ac && ac->is_object())
+    if (const Value* al = ac->find("alibi"); al && al->is_bool()) mpt_alibi = al->as_bool();
+  m.alibi = type == "bloom" || mpt_alibi || (type == "mpt" && !f.boolean("learned_pos_emb", true)) ||
             (type == "falcon" && f.boolean("alibi", false)) ||
             (type == "baichuan" && m.num_hidden_layers == 40);  // Baichuan-13B uses ALiBi positions
   const bool learned_positions =

@@ -43,6 +43,51 @@ TEST_CASE("every reference model's parameter count is within 0.5% of params_comp
   CHECK(checked >= 49);
 }
 
+TEST_CASE("presets of older families match their published totals") {
+  // Totals as the model cards / HF hub list them (the family modules, formulas.md §1):
+  // GPT-NeoX-20B 20,554,567,680; BLOOM-7b1 7,069,016,064; Falcon-7B 6,921,720,704;
+  // MPT-7B 6,649,286,656 (ALiBi: no position table); StarCoder2-7B 7.17 B (plain GELU MLP,
+  // biases, tied head); Phi-2 2,779,683,840; GPT-2 124,439,808; StarCoder 15.5 B (MQA).
+  struct Row { const char* id; double params; double tolerance; };
+  const Row rows[] = {
+      {"EleutherAI/gpt-neox-20b", 20554567680, 0}, {"bigscience/bloom-7b1", 7069016064, 0},
+      {"tiiuae/falcon-7b", 6921720704, 0},         {"mosaicml/mpt-7b", 6649286656, 0},
+      {"bigcode/starcoder2-7b", 7.17e9, 0.005},    {"microsoft/phi-2", 2779683840, 0},
+      {"openai-community/gpt2", 124439808, 0},     {"bigcode/starcoder", 15.5e9, 0.005},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.id);
+    const ModelPreset* p = find_model(row.id);
+    REQUIRE(p);
+    const double got = static_cast<double>(p->params.total);
+    CAPTURE(got);
+    if (row.tolerance == 0) CHECK(got == row.params);
+    else CHECK(std::fabs(got - row.params) / row.params <= row.tolerance);
+  }
+}
+
+TEST_CASE("every model config in the calibration cases imports") {
+  int n = 0;
+  for (const char* file : {"tests/accuracy/cases-training.json", "tests/accuracy/cases-inference.json",
+                           "tests/accuracy/cases-throughput.json"}) {
+    auto cases = parse_json(testing::read_file(file));
+    REQUIRE(cases);
+    for (const auto& c : cases->items()) {
+      const Value* req = c.find("request");
+      if (!req) continue;
+      const Value* model = req->find("model");
+      if (!model) model = req->find("job") ? req->find("job")->find("model") : nullptr;
+      if (!model || !model->is_object()) continue;
+      CAPTURE(c.find("id")->as_string());
+      auto m = import_model_config(*model, "/model");
+      CHECK(m.ok());
+      if (m) CHECK(count_params(*m).total > 0);
+      ++n;
+    }
+  }
+  CHECK(n > 100);
+}
+
 TEST_CASE("config import: family conventions") {
   struct Row { const char* name; const char* config; int64_t params; int64_t kv_heads; };
   // Expected counts: published totals or the module sums from each family's modeling code.
