@@ -19,7 +19,9 @@ constexpr const char* kUsage = R"(llm-sizer — GPU memory, speed and hardware e
 
 Usage:
   llm-sizer estimate [FILE|-]    read a request (JSON) from FILE or stdin, print the response JSON
-  llm-sizer recommend [FILE|-]   rank GPUs and layouts for a job (request JSON with "task": "recommend")
+  llm-sizer recommend [FILE|-] [--table]
+                                 rank GPUs and layouts for a job (request JSON with "task":
+                                 "recommend"); --table prints a human table instead of JSON
   llm-sizer models --json        list the model presets with their parameter counts
   llm-sizer gpus --json          list the GPU catalog
   llm-sizer accuracy FILE... [--metric PREFIX] [--json]
@@ -50,6 +52,34 @@ int answer(const std::string& json) {
   std::fwrite(json.data(), 1, json.size(), stdout);
   std::fputc('\n', stdout);
   return json.rfind("{\"ok\":true", 0) == 0 ? 0 : 2;
+}
+
+int recommend_table(const std::string& json) {
+  auto v = llmsizer::parse_json(json);
+  if (!v || !v->find("ok") || !v->find("ok")->as_bool()) return answer(json);
+  const auto str = [](const llmsizer::Value* x) { return x && x->is_string() ? x->as_string() : std::string("-"); };
+  const auto num = [](const llmsizer::Value* x, const char* fmt, double scale = 1) {
+    if (!x || !x->is_number()) return std::string("-");
+    char b[32];
+    std::snprintf(b, sizeof b, fmt, x->as_double() * scale);
+    return std::string(b);
+  };
+  std::printf("%-3s %-18s %5s %-16s %12s %10s %10s %10s  %s\n", "#", "gpu", "count", "layout", "GiB/GPU", "tokens/s",
+              "$/hour", "$/Mtok", "why");
+  int i = 0;
+  for (const auto& o : v->find("options")->items()) {
+    const auto* l = o.find("layout");
+    std::string layout = "tp" + std::to_string(l->find("tp")->as_int()) + " pp" + std::to_string(l->find("pp")->as_int()) +
+                         " dp" + std::to_string(l->find("dp")->as_int());
+    if (const auto* z = l->find("zero_stage")) layout += " z" + std::to_string(z->as_int());
+    std::printf("%-3d %-18s %5lld %-16s %12s %10s %10s %10s  %s\n", ++i, str(o.find("gpu")).c_str(),
+                static_cast<long long>(o.find("num_gpus")->as_int()), layout.c_str(),
+                num(o.find("per_gpu_total_bytes"), "%.1f", 1.0 / (1 << 30)).c_str(),
+                num(o.find("tokens_per_s"), "%.0f").c_str(), num(o.find("usd_per_hour"), "%.2f").c_str(),
+                num(o.find("usd_per_million_tokens"), "%.2f").c_str(), str(o.find("why")).c_str());
+  }
+  for (const auto& w : v->find("warnings")->items()) std::printf("warning: %s\n", w.as_string().c_str());
+  return 0;
 }
 
 int accuracy(int argc, char** argv) {
@@ -106,7 +136,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "llm-sizer: cannot read %s\n", arg.c_str());
       return 1;
     }
-    return answer(cmd == "estimate" ? llmsizer::estimate_json(input) : llmsizer::recommend_json(input));
+    if (cmd == "recommend") {
+      const std::string out = llmsizer::recommend_json(input);
+      const bool table = argc > 3 && std::string(argv[3]) == "--table";
+      return table ? recommend_table(out) : answer(out);
+    }
+    return answer(llmsizer::estimate_json(input));
   }
   std::fputs(kUsage, stderr);
   return 1;

@@ -80,11 +80,54 @@ export interface ModelListing {
   [field: string]: unknown;
 }
 
+/** A recommendation request: task "recommend", job "infer" | "train" with that job's fields. */
+export interface RecommendRequest extends Omit<Request, 'task'> {
+  task: 'recommend';
+  job?: 'infer' | 'train';
+  /** GPU ids to consider, or "all" (default). */
+  candidates?: string[] | 'all';
+  max_num_gpus?: number;
+  objective?: 'cheapest' | 'fastest' | 'best_value';
+  /** "china": leave out GPUs that cannot be sold in mainland China (catalog attribute markets.china). */
+  market?: 'any' | 'china';
+  min_tokens_per_s?: number;
+  max_ttft_s?: number;
+  max_hours?: number;
+  budget_usd_per_hour?: number;
+  max_options?: number;
+}
+
+export interface RecommendOption {
+  gpu: string;
+  gpu_name: string;
+  num_gpus: number;
+  layout: { tp: number; pp: number; dp: number; zero_stage?: number };
+  per_gpu_total_bytes: number;
+  gpu_memory_bytes: number;
+  fits: boolean;
+  tokens_per_s: number | null;
+  usd_per_hour: number | null;
+  usd_per_million_tokens: number | null;
+  /** What binds (memory, targets, price) and what smaller layouts lack. */
+  why: string;
+}
+
+export interface RecommendResponse {
+  ok: true;
+  task: 'recommend';
+  job: 'infer' | 'train';
+  objective: string;
+  model: { id: string; params: number };
+  options: RecommendOption[];
+  rejected: Array<{ gpu: string; reason: string }>;
+  warnings: string[];
+}
+
 export interface Sizer {
   /** Estimates memory (and speed) for a training or inference request. Throws SizerError. */
   estimate(request: Request | string): Response;
-  /** Ranks GPUs × counts × layouts for a job. Throws SizerError (not_implemented until it lands). */
-  recommend(request: Request | string): Record<string, unknown>;
+  /** Ranks GPUs × counts × layouts for a job. Throws SizerError. */
+  recommend(request: RecommendRequest | string): RecommendResponse;
   /** The model presets with their parameter counts. */
   models(): ModelListing[];
   /** The GPU catalog records, with their sources. */

@@ -159,36 +159,37 @@ std::string response_json(const Common& c, const Estimate& e, std::vector<std::s
 }
 
 std::string estimate_value(const Value& request) {
-  if (!request.is_object()) return error_json(Error{"invalid_type", "", "the request must be a JSON object"});
-  std::vector<std::string> warnings;
-  Fields f(request, "");
-  auto common = resolve_common(f, warnings);
-  if (!common) return error_json(common.error());
-  Result<Estimate> est = Error{"not_implemented", "/task", "task \"recommend\" is not implemented yet; use llm-sizer recommend once it lands"};
-  if (common->task == "train") est = estimate_training(*common, f);
-  else if (common->task == "infer") est = estimate_inference(*common, f);
-  if (!est) return error_json(est.error());
-  f.unknown_keys(warnings);
-  return response_json(*common, *est, std::move(warnings));
+  auto answer = run_estimate(request);
+  if (!answer) return error_json(answer.error());
+  return response_json(answer->common, answer->estimate, std::move(answer->warnings));
 }
 
 }  // namespace
+
+Result<Answer> run_estimate(const Value& request) {
+  if (!request.is_object()) return Error{"invalid_type", "", "the request must be a JSON object"};
+  Answer a;
+  Fields f(request, "");
+  auto common = resolve_common(f, a.warnings);
+  if (!common) return common.error();
+  if (common->task == "recommend")
+    return Error{"invalid_value", "/task", "task \"recommend\" goes through recommend (llm-sizer recommend, sizer.recommend())"};
+  Result<Estimate> est = common->task == "train" ? estimate_training(*common, f) : estimate_inference(*common, f);
+  if (!est) return est.error();
+  f.unknown_keys(a.warnings);
+  a.common = std::move(common).value();
+  a.estimate = std::move(est).value();
+  return a;
+}
+
+std::string error_response(const Error& e) { return error_json(e); }
 
 std::string estimate_json(std::string_view request) {
   try {
     auto v = parse_json(request);
     if (!v) return error_json(v.error());
+    if (const Value* t = v->find("task"); t && t->is_string() && t->as_string() == "recommend") return recommend_value(*v);
     return estimate_value(*v);
-  } catch (const std::exception& e) {
-    return error_json(Error{"internal_error", "", std::string("internal error: ") + e.what()});
-  }
-}
-
-std::string recommend_json(std::string_view request) {
-  try {
-    auto v = parse_json(request);
-    if (!v) return error_json(v.error());
-    return error_json(Error{"not_implemented", "/task", "recommendations are not implemented yet"});
   } catch (const std::exception& e) {
     return error_json(Error{"internal_error", "", std::string("internal error: ") + e.what()});
   }

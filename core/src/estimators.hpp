@@ -9,6 +9,17 @@
 namespace llmsizer {
 
 Result<Estimate> estimate_inference(const Common& c, Fields& request);
+
+// A whole estimate from a request object (task "train" or "infer"): what the JSON API and the
+// recommendation sweep both run.
+struct Answer {
+  Common common;
+  Estimate estimate;
+  std::vector<std::string> warnings;
+};
+Result<Answer> run_estimate(const Value& request);
+std::string error_response(const Error& e);
+std::string recommend_value(const Value& request);
 Result<Estimate> estimate_training(const Common& c, Fields& request);
 
 // Shared runtime constants (docs/model.md "Runtime overheads").

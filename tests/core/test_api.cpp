@@ -78,12 +78,6 @@ TEST_CASE("unknown keys are warnings with a did-you-mean, never errors") {
   CHECK(w[1].as_string().find("/deepspeed_extra") != std::string::npos);
 }
 
-TEST_CASE("recommend is an honest not_implemented until it lands") {
-  auto r = testing::run(R"({"task":"recommend",)" + kModel + "}");
-  REQUIRE(at(r, "ok"));
-  CHECK(at(r, "error.code")->as_string() == "not_implemented");
-}
-
 TEST_CASE("no NaN, Inf or negative bytes for absurd-but-valid inputs") {
   const std::string huge = R"({"task":"train",)" + kModel + "," + kGpu + R"(,"micro_batch_size":65536,"seq_len":16777216})";
   auto r = run(huge);

@@ -44,9 +44,14 @@ test('a refused request throws SizerError with code and path', async () => {
   assert.throws(() => s.estimate('{not json'), (e) => e instanceof SizerError && e.code === 'invalid_json');
 });
 
-test('recommend is an honest not_implemented until it lands', async () => {
+test('recommend ranks catalog GPUs for a job', async () => {
   const s = await createSizer();
-  assert.throws(() => s.recommend({ task: 'recommend', job: 'infer', model: llama3 }), (e) => e.code === 'not_implemented');
+  const r = s.recommend({ task: 'recommend', job: 'infer', model: 'meta-llama/Llama-3.1-70B', max_model_len: 8192 });
+  assert.equal(r.ok, true);
+  assert.ok(r.options.length > 0);
+  for (const o of r.options) assert.ok(o.fits && o.num_gpus >= 2, o.gpu);
+  assert.throws(() => s.recommend({ task: 'recommend', model: llama3, objective: 'cheap' }),
+    (e) => e instanceof SizerError && e.path === '/objective');
 });
 
 test('models() and gpus() list the catalogs', async () => {
