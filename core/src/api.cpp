@@ -8,6 +8,7 @@
 #include "estimators.hpp"
 #include "llmsizer/catalog.hpp"
 #include "llmsizer/json_io.hpp"
+#include "llmsizer/performance.hpp"
 
 #ifndef LLMSIZER_VERSION
 #define LLMSIZER_VERSION "0.0.0-dev"
@@ -176,6 +177,7 @@ Result<Answer> run_estimate(const Value& request) {
     return Error{"invalid_value", "/task", "task \"recommend\" goes through recommend (llm-sizer recommend, sizer.recommend())"};
   Result<Estimate> est = common->task == "train" ? estimate_training(*common, f) : estimate_inference(*common, f);
   if (!est) return est.error();
+  add_performance(*common, request, est.value());
   f.unknown_keys(a.warnings);
   a.common = std::move(common).value();
   a.estimate = std::move(est).value();

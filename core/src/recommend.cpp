@@ -11,6 +11,7 @@
 #include "estimators.hpp"
 #include "llmsizer/catalog.hpp"
 #include "llmsizer/json_io.hpp"
+#include "llmsizer/performance.hpp"
 
 namespace llmsizer {
 namespace {
@@ -148,6 +149,7 @@ std::string recommend_value(const Value& request) {
     tf.accept({"task", "num_gpus"});
     auto est = job == "infer" ? estimate_inference(c, tf) : estimate_training(c, tf);
     if (!est) return std::nullopt;
+    add_performance(c, r, est.value());
     Option o;
     o.gpu = &g;
     o.num_gpus = n;
