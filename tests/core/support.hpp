@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include "llmsizer/accuracy.hpp"
 #include "llmsizer/api.hpp"
 #include "llmsizer/json_io.hpp"
 #include "llmsizer/value.hpp"
@@ -18,28 +19,7 @@ inline llmsizer::Value run(const std::string& request) {
 
 // Follows a dotted path with [id] selectors: "per_gpu.components[weights].bytes".
 inline const llmsizer::Value* at(const llmsizer::Value& v, const std::string& path) {
-  const llmsizer::Value* cur = &v;
-  size_t i = 0;
-  while (cur && i < path.size()) {
-    size_t j = path.find_first_of(".[", i);
-    const std::string key = path.substr(i, j == std::string::npos ? std::string::npos : j - i);
-    if (!key.empty()) cur = cur->find(key);
-    if (j == std::string::npos) break;
-    if (path[j] == '[') {
-      const size_t k = path.find(']', j);
-      const std::string id = path.substr(j + 1, k - j - 1);
-      const llmsizer::Value* found = nullptr;
-      if (cur && cur->is_array())
-        for (const auto& x : cur->items())
-          if (const auto* xid = x.find("id"); xid && xid->is_string() && xid->as_string() == id) found = &x;
-      cur = found;
-      i = k + 1;
-      if (i < path.size() && path[i] == '.') ++i;
-    } else {
-      i = j + 1;
-    }
-  }
-  return cur;
+  return llmsizer::metric_at(v, path);
 }
 
 inline std::string read_file(const std::string& relative) {
