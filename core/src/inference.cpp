@@ -1,33 +1,144 @@
-// Inference memory: per-backend policies (shared formulas.md §5, calibration/NOTES-inference.md).
+// Inference memory: reads the job, resolves the model as the engines see it, and hands over to
+// one estimator per serving backend (infer_vllm.cpp, infer_sglang.cpp, infer_tgi.cpp,
+// infer_trtllm.cpp, infer_transformers.cpp, infer_llamacpp.cpp). Shared formulas.md §5–6,
+// calibration/NOTES-inference.md; every constant is in docs/model/inference.md.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <string_view>
 
-#include "estimators.hpp"
-#include "llmsizer/kv_cache.hpp"
-#include "llmsizer/weights.hpp"
+#include "infer_common.hpp"
 
 namespace llmsizer {
+namespace infer {
+
+Version parse_version(std::string_view text) {
+  Version v;
+  size_t i = 0;
+  while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i]))) {
+    // Only a short prefix such as "~", "v" or ">=" may precede the number.
+    if (std::isalpha(static_cast<unsigned char>(text[i])) && text[i] != 'v') return v;
+    if (++i > 3) return v;
+  }
+  int parts[3] = {0, 0, 0};
+  int n = 0;
+  while (n < 3 && i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    int x = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && x < 100000)
+      x = x * 10 + (text[i++] - '0');
+    parts[n++] = x;
+    if (i < text.size() && text[i] == '.')
+      ++i;
+    else
+      break;
+  }
+  if (n == 0) return v;
+  v.major = parts[0];
+  v.minor = parts[1];
+  v.patch = parts[2];
+  return v;
+}
+
+double forward_bytes_per_token(const ModelSpec& m, int tp, int dtype_bytes, double hidden_copies) {
+  const double h = static_cast<double>(m.hidden_size);
+  const double t = std::max(1, tp);
+  const double mats = m.gated_mlp ? 3.0 : 2.0;  // gate, up, act(gate)·up   |   fc, act(fc)
+  double mlp = mats * static_cast<double>(m.intermediate_size) / t;
+  if (m.num_experts > 1) {
+    const double k = static_cast<double>(std::max<int64_t>(1, m.num_experts_per_tok));
+    const double moe = k * (mats * static_cast<double>(m.moe_intermediate_size) / t + h) +
+                       mats * static_cast<double>(m.shared_expert_intermediate_size) / t;
+    mlp = m.num_moe_layers >= m.num_hidden_layers ? moe : std::max(moe, mlp);
+  }
+  const double d = static_cast<double>(m.head_dim);
+  const double attn = m.attention == Attention::mla
+                          ? static_cast<double>(m.num_attention_heads) *
+                                (2.0 * static_cast<double>(m.qk_nope_head_dim + m.qk_rope_head_dim) +
+                                 static_cast<double>(m.v_head_dim)) /
+                                t
+                          : (static_cast<double>(m.num_attention_heads + 2 * m.num_key_value_heads) * d +
+                             static_cast<double>(m.num_attention_heads) * d) /
+                                t;
+  return dtype_bytes * (hidden_copies * h + std::max(mlp, attn));
+}
+
+double moe_workspace_bytes(const ModelSpec& m, int64_t tokens, int tp, int dtype_bytes) {
+  if (m.num_experts <= 1) return 0;
+  const double k = static_cast<double>(std::max<int64_t>(1, m.num_experts_per_tok));
+  const double inter = static_cast<double>(m.moe_intermediate_size) / std::max(1, tp);
+  const double h = static_cast<double>(m.hidden_size);
+  return static_cast<double>(tokens) * k * (std::max(2 * inter, h) + inter) * dtype_bytes;
+}
+
+// Least-squares fit on the 19 vLLM 0.19 runs (FULL_AND_PIECEWISE, 51 sizes up to 512: 102
+// graphs, 10,503 captured tokens): dense median 2.3 %, worst 14 %; the MoE coefficient from
+// DeepSeek-V2-Lite and Llama-4-Scout (both 1.41). docs/model/inference.md "CUDA graphs".
+constexpr double kCgBytesPerGraphLayer = 143.5e3;
+constexpr double kCgHiddenCopies = 0.83;
+constexpr double kCgIntermediateCopies = 0.51;
+constexpr double kCgAttentionCopies = 3.24;
+constexpr double kCgMoeCopies = 1.41;
+
+double cuda_graph_pool_bytes(const ModelSpec& m, int tp_size, int dtype_bytes, int64_t layers, int64_t graphs,
+                             double captured_tokens) {
+  if (graphs <= 0) return 0;
+  const double tp = std::max(1, tp_size);
+  const double h = static_cast<double>(m.hidden_size);
+  const double dense_inter = m.num_experts > 1 ? static_cast<double>(m.shared_expert_intermediate_size)
+                                               : static_cast<double>(m.intermediate_size);
+  const double attention_width = static_cast<double>(m.num_attention_heads) *
+                                 static_cast<double>(m.attention == Attention::mla ? m.v_head_dim : m.head_dim);
+  double bytes = kCgBytesPerGraphLayer * static_cast<double>(layers) * static_cast<double>(graphs);
+  bytes += captured_tokens * dtype_bytes *
+           (kCgHiddenCopies * h + kCgIntermediateCopies * dense_inter / tp + kCgAttentionCopies * attention_width / tp);
+  if (m.num_experts > 1) {
+    const double k = static_cast<double>(std::max<int64_t>(1, m.num_experts_per_tok));
+    const double share = static_cast<double>(layers) / static_cast<double>(std::max<int64_t>(1, m.num_hidden_layers));
+    bytes += kCgMoeCopies * captured_tokens * k * (3 * static_cast<double>(m.moe_intermediate_size) / tp + h) *
+             dtype_bytes * share;
+  }
+  return bytes;
+}
+
+double cuda_visible_bytes(const GpuSpec& g) {
+  const double total = static_cast<double>(g.memory_bytes);
+  return std::max(0.5 * total, total - kDriverReservedBase - kDriverReservedFraction * total);
+}
+
+std::string gib_text(double bytes) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / kGiB);
+  return buf;
+}
+
+}  // namespace infer
+
 namespace {
 
-constexpr std::string_view kBackends[] = {"vllm", "sglang", "tgi", "tensorrt-llm", "transformers",
-                                          "pytorch", "fastchat", "llama.cpp"};
+constexpr std::string_view kBackends[] = {"vllm",         "sglang",  "tgi",      "tensorrt-llm",
+                                          "transformers", "pytorch", "fastchat", "llama.cpp"};
 constexpr std::string_view kDtypes[] = {"auto", "bfloat16", "bf16", "float16", "fp16", "half", "float32", "fp32"};
 constexpr std::string_view kModes[] = {"latency", "offline", "serving"};
+constexpr std::string_view kEngines[] = {"v0", "v1"};
+constexpr std::string_view kAttention[] = {"eager", "sdpa", "flash_attention_2", "flash_attention_3"};
+constexpr std::string_view kCudagraphModes[] = {"NONE", "PIECEWISE", "FULL", "FULL_DECODE_ONLY", "FULL_AND_PIECEWISE"};
+constexpr std::string_view kWorkers[] = {"model_worker", "vllm_worker"};
+constexpr std::string_view kQuantTypes[] = {"nf4", "fp4"};
 
-struct InferenceJob {
-  std::string backend, dtype, kv_cache_dtype, mode;
-  WeightFormat format;
-  int dtype_bytes = 2;
-  int64_t max_model_len = 0, max_num_seqs = 0, max_num_batched_tokens = 0, block_size = 16;
-  double gpu_memory_utilization = 0.9;
-  int tp = 1, pp = 1;
-  int64_t batch_size = 1, input_len = 512, output_len = 128;
-};
+// llama.cpp names its cache types after ggml ("f16", "q8_0" …).
+std::string llamacpp_cache_type(std::string s) {
+  if (s == "f16") return "fp16";
+  if (s == "bf16" || s == "f32") return s == "f32" ? "fp32" : "bf16";
+  return s;
+}
 
-Result<InferenceJob> parse_job(const Common& c, Fields& f) {
-  InferenceJob j;
+Result<infer::Job> parse_job(const Common& c, Fields& f) {
+  infer::Job j;
   j.backend = f.choice("backend", "vllm", kBackends);
+  j.version_text = f.text("backend_version", "");
+  j.version = infer::parse_version(j.version_text);
+  j.engine = f.choice("engine", "", kEngines);
   j.dtype = f.choice("dtype", "auto", kDtypes);
   j.dtype_bytes = (j.dtype == "float32" || j.dtype == "fp32") ? 4 : 2;
   const std::string q = f.text("quantization", "none");
@@ -36,27 +147,94 @@ Result<InferenceJob> parse_job(const Common& c, Fields& f) {
     f.fail("quantization", "invalid_value",
            "quantization \"" + q + "\" is not supported; allowed: " + join_quoted(names));
   }
+  // Hugging Face's BitsAndBytesConfig keys refine a bnb-4bit format.
+  const std::string quant_type = f.choice("bnb_4bit_quant_type", "", kQuantTypes);
+  const std::optional<bool> dq = f.has("bnb_4bit_use_double_quant")
+                                     ? std::optional<bool>(f.boolean("bnb_4bit_use_double_quant", false))
+                                     : std::nullopt;
+  if (j.format.kind == FormatKind::bnb_nf4 || j.format.kind == FormatKind::bnb_fp4) {
+    if (quant_type == "fp4") j.format.kind = FormatKind::bnb_fp4;
+    if (quant_type == "nf4") j.format.kind = FormatKind::bnb_nf4;
+    if (dq) j.format.double_quant = *dq;
+  }
   j.kv_cache_dtype = f.choice("kv_cache_dtype", "auto", kv_cache_dtype_names());
   j.mode = f.choice("mode", "latency", kModes);
-  const int64_t model_max = c.model.max_position_embeddings > 0 ? c.model.max_position_embeddings : 4096;
-  j.max_model_len = f.integer("max_model_len", model_max, 1, 1LL << 24);
-  j.max_num_seqs = f.integer("max_num_seqs", 256, 1, 1 << 20);
-  j.max_num_batched_tokens = f.integer("max_num_batched_tokens", std::max<int64_t>(8192, 0), 1, 1LL << 24);
-  j.gpu_memory_utilization = f.number("gpu_memory_utilization", 0.9, 0.01, 1.0);
-  j.block_size = f.integer("block_size", 16, 1, 4096);
+  j.attention = f.choice("attention", "", kAttention);
   j.tp = static_cast<int>(f.integer("tensor_parallel_size", 1, 1, 1024));
   j.pp = static_cast<int>(f.integer("pipeline_parallel_size", 1, 1, 1024));
   j.batch_size = f.integer("batch_size", 1, 1, 1 << 20);
   j.input_len = f.integer("input_len", 512, 0, 1LL << 24);
   j.output_len = f.integer("output_len", 128, 0, 1LL << 24);
-  f.accept({"backend_version", "engine", "enable_prefix_caching", "enforce_eager", "cudagraph_mode",
-            "cudagraph_num_capture_sizes", "max_cudagraph_capture_size", "data_parallel_size",
-            "enable_chunked_prefill", "attention", "vllm_memory_profiler_estimate_cudagraphs"});
+
+  // Serving engines (0 = the engine's default, resolved by each estimator).
+  j.max_model_len = f.integer("max_model_len", 0, 1, 1LL << 24);
+  j.max_num_seqs = f.integer("max_num_seqs", 0, 1, 1 << 20);
+  j.max_num_batched_tokens = f.integer("max_num_batched_tokens", 0, 1, 1LL << 24);
+  j.gpu_memory_utilization = f.number("gpu_memory_utilization", 0, 0.01, 1.0);
+  j.block_size = f.integer("block_size", 0, 1, 4096);
+  if (f.has("enforce_eager")) j.enforce_eager = f.boolean("enforce_eager", false);
+  if (f.has("enable_chunked_prefill")) j.chunked_prefill = f.boolean("enable_chunked_prefill", true);
+  if (f.has("vllm_memory_profiler_estimate_cudagraphs"))
+    j.estimate_cudagraphs = f.boolean("vllm_memory_profiler_estimate_cudagraphs", false);
+  j.cudagraph_mode = f.choice("cudagraph_mode", "", kCudagraphModes);
+  j.max_cudagraph_capture_size = f.integer("max_cudagraph_capture_size", 0, 1, 1 << 16);
+  j.cudagraph_num_capture_sizes = f.integer("cudagraph_num_capture_sizes", 0, 1, 4096);
+  j.max_loras = f.integer("max_loras", 0, 0, 4096);
+  if (f.boolean("enable_lora", false) && j.max_loras == 0) j.max_loras = 1;
+  j.max_lora_rank = f.integer("max_lora_rank", 16, 1, 1 << 14);
+  j.max_cpu_loras = f.integer("max_cpu_loras", 0, 0, 1 << 16);
+  j.swap_space_bytes = f.number("swap_space", -1, 0, 1 << 20) * (1 << 30);
+  if (j.swap_space_bytes < 0) j.swap_space_bytes = -1;
+  // SGLang
+  j.mem_fraction_static = f.number("mem_fraction_static", 0, 0.01, 1.0);
+  j.chunked_prefill_size = f.integer("chunked_prefill_size", 0, 1, 1LL << 24);
+  j.cuda_graph_max_bs = f.integer("cuda_graph_max_bs", 0, 1, 1 << 16);
+  j.page_size = f.integer("page_size", 0, 1, 4096);
+  j.max_total_tokens = f.integer("max_total_tokens", 0, 1, 1LL << 31);
+  // TGI
+  j.max_batch_prefill_tokens = f.integer("max_batch_prefill_tokens", 0, 1, 1LL << 24);
+  j.max_batch_total_tokens = f.integer("max_batch_total_tokens", 0, 1, 1LL << 31);
+  j.cuda_memory_fraction = f.number("cuda_memory_fraction", 1.0, 0.01, 1.0);
+  // TensorRT-LLM
+  j.free_gpu_memory_fraction = f.number("free_gpu_memory_fraction", 0, 0.01, 1.0);
+  j.max_batch_size = f.integer("max_batch_size", 0, 1, 1 << 20);
+  j.max_num_tokens = f.integer("max_num_tokens", 0, 1, 1LL << 24);
+  j.max_seq_len = f.integer("max_seq_len", 0, 1, 1LL << 24);
+  j.tokens_per_block = f.integer("tokens_per_block", 0, 1, 4096);
+  j.max_beam_width = f.integer("max_beam_width", 1, 1, 64);
+  // llama.cpp
+  j.n_ctx = f.integer("n_ctx", -1, 0, 1LL << 24);
+  j.n_batch = f.integer("n_batch", 0, 1, 1 << 20);
+  j.n_ubatch = f.integer("n_ubatch", 0, 1, 1 << 20);
+  j.n_gpu_layers = f.integer("n_gpu_layers", -1, -1, 1 << 16);
+  j.n_parallel = f.integer("n_parallel", 1, 1, 1 << 16);
+  if (f.has("flash_attn")) j.flash_attn = f.boolean("flash_attn", false);
+  j.kv_offload = !f.boolean("no_kv_offload", false);
+  // FastChat
+  j.worker = f.choice("worker", "model_worker", kWorkers);
+  j.limit_worker_concurrency = f.integer("limit_worker_concurrency", 5, 1, 1 << 16);
+
+  j.kv_elem_bytes = kv_element_bytes(j.kv_cache_dtype, j.dtype_bytes);
+  const std::string ck = llamacpp_cache_type(f.text("cache_type_k", ""));
+  const std::string cv = llamacpp_cache_type(f.text("cache_type_v", ""));
+  if (!ck.empty() || !cv.empty()) {
+    const double kb = kv_element_bytes(ck.empty() ? "fp16" : ck, j.dtype_bytes);
+    const double vb = kv_element_bytes(cv.empty() ? "fp16" : cv, j.dtype_bytes);
+    if (kb < 0 || vb < 0)
+      f.fail(kb < 0 ? "cache_type_k" : "cache_type_v", "invalid_value",
+             "cache type must be one of f16, bf16, f32, q8_0, q4_0, q4_1, q5_0, q5_1");
+    else
+      j.kv_elem_bytes = (kb + vb) / 2;
+  }
+  // Keys the cases and engines carry that do not change memory (or are read elsewhere).
+  f.accept({"enable_prefix_caching", "data_parallel_size", "quant_method", "quant_scheme", "quant_library",
+            "torch_version", "trust_remote_code", "load_format", "layer_split", "pipeline", "device_map",
+            "input_len_is_approximate", "input_len_unknown", "prompt", "benchmark_tool", "trtllm_backend"});
   if (f.failed()) return *f.error();
   if (j.tp * j.pp > c.num_gpus && f.has("num_gpus"))
     f.fail("tensor_parallel_size", "inconsistent_request",
-           "tensor_parallel_size × pipeline_parallel_size (" + std::to_string(j.tp * j.pp) +
-               ") exceeds num_gpus (" + std::to_string(c.num_gpus) + ")");
+           "tensor_parallel_size × pipeline_parallel_size (" + std::to_string(j.tp * j.pp) + ") exceeds num_gpus (" +
+               std::to_string(c.num_gpus) + ")");
   if (c.model.num_attention_heads % j.tp != 0)
     f.fail("tensor_parallel_size", "inconsistent_request",
            "tensor_parallel_size (" + std::to_string(j.tp) + ") must divide num_attention_heads (" +
@@ -72,82 +250,19 @@ Result<InferenceJob> parse_job(const Common& c, Fields& f) {
 Result<Estimate> estimate_inference(const Common& c, Fields& f) {
   auto parsed = parse_job(c, f);
   if (!parsed) return parsed.error();
-  const InferenceJob& j = *parsed;
-  const ModelSpec& m = c.model;
-  Estimate e;
-
-  const WeightBytes w = weight_bytes(m, j.format, j.dtype_bytes, j.tp, j.pp);
-  e.add("weights", w.per_gpu, "Σ tensors · bits(format)/8, linear layers / tp, layers / pp (most-loaded stage)",
-        Value::object({{"params", c.params.total}, {"format", j.format.name}, {"dtype_bytes", j.dtype_bytes},
-                       {"tp", j.tp}, {"pp", j.pp}, {"model_bytes", w.total}}),
-        "The model's weights held by one GPU.");
-
-  const double elem = kv_element_bytes(j.kv_cache_dtype, j.dtype_bytes);
-  const double layers_fraction = 1.0 / j.pp;
-  const double kv_token = kv_bytes_for_sequence(m, 1, elem, j.tp, false, layers_fraction);
-  KvCacheInfo kv;
-  kv.bytes_per_token = static_cast<int64_t>(std::llround(kv_token));
-  kv.block_size = j.block_size;
-  const double total_mem = static_cast<double>(c.gpu.memory_bytes);
-
-  // Activation peak of one forward over `tokens` tokens: the widest per-layer intermediates
-  // (MLP gate+up outputs, QKV) plus fp32 logits for the sampled rows.
-  auto forward_activations = [&](int64_t tokens, int64_t logit_rows) {
-    const double h = m.hidden_size, I = (m.num_experts > 1 ? m.moe_intermediate_size * m.num_experts_per_tok
-                                                           : m.intermediate_size) / static_cast<double>(j.tp);
-    const double per_token = (4.0 * h + 2.0 * I + static_cast<double>((m.num_attention_heads + 2 * m.num_key_value_heads) * m.head_dim) / j.tp) * j.dtype_bytes;
-    return static_cast<double>(tokens) * per_token + static_cast<double>(logit_rows) * m.vocab_size / j.tp * 4.0 * 2;
-  };
-
-  if (j.backend == "vllm" || j.backend == "sglang" || j.backend == "tgi" || j.backend == "tensorrt-llm" ||
-      (j.backend == "fastchat")) {
-    const double requested = j.gpu_memory_utilization * total_mem;
-    const double act = forward_activations(j.max_num_batched_tokens, std::min(j.max_num_seqs, j.max_num_batched_tokens));
-    const double non_torch = (j.tp * j.pp > 1 ? 0.25 : 0.1) * (1 << 30);
-    e.add("activations", act, "max_num_batched_tokens · per-token intermediates + sampler logits (fp32)",
-          Value::object({{"max_num_batched_tokens", j.max_num_batched_tokens}, {"max_num_seqs", j.max_num_seqs}}),
-          "Peak of the profiling forward pass the engine runs before sizing the KV cache.");
-    e.add("runtime_overhead", non_torch + kCudaContextBytes, "CUDA context + non-torch allocations (NCCL, cuBLAS)",
-          Value::object({{"cuda_context_bytes", kCudaContextBytes}, {"non_torch_bytes", non_torch}}),
-          "Memory outside PyTorch's allocator.");
-    const double kv_budget = requested - w.per_gpu - act - non_torch;
-    const double block_bytes = kv_token * j.block_size;
-    int64_t blocks = kv_budget > 0 ? static_cast<int64_t>(kv_budget / block_bytes) : 0;
-    kv.num_blocks = blocks;
-    kv.capacity_tokens = blocks * j.block_size;
-    e.add("kv_cache", static_cast<double>(blocks) * block_bytes,
-          "floor((util · total − weights − activations − non_torch) / (block_size · bytes_per_token)) blocks",
-          Value::object({{"gpu_memory_utilization", j.gpu_memory_utilization}, {"total_bytes", c.gpu.memory_bytes},
-                         {"bytes_per_token", kv.bytes_per_token}, {"block_size", j.block_size}, {"blocks", blocks}}),
-          "The engine preallocates everything left in its budget as KV-cache blocks.");
-    if (kv_budget <= 0)
-      e.warnings.push_back("the weights and activations exceed gpu_memory_utilization × memory: the engine will not start");
-  } else {
-    const int64_t tokens = j.input_len + j.output_len;
-    const double kv_bytes = static_cast<double>(j.batch_size) * kv_bytes_for_sequence(m, tokens, elem, j.tp, true, layers_fraction);
-    const double act = forward_activations(j.batch_size * j.input_len, j.batch_size);
-    e.add("kv_cache", kv_bytes, "batch · Σ_layers 2 · kv_heads · head_dim · bytes · (input + output)",
-          Value::object({{"batch_size", j.batch_size}, {"tokens", tokens}, {"bytes_per_token", kv.bytes_per_token}}),
-          "Grows with each generated token; no preallocation.");
-    e.add("activations", act, "prefill tokens · per-token intermediates + logits",
-          Value::object({{"prefill_tokens", j.batch_size * j.input_len}}), "Peak during the prefill forward.");
-    e.add("runtime_overhead", kCudaContextBytes + kCublasWorkspaceBytes, "CUDA context + cuBLAS workspace",
-          Value::object({{"cuda_context_bytes", kCudaContextBytes}}), "Fixed per-process memory.");
-    kv.capacity_tokens = static_cast<int64_t>(std::max(0.0, total_mem - static_cast<double>(e.total_bytes()) + kv_bytes) / std::max(1.0, kv_token));
+  infer::Job j = std::move(parsed).value();
+  const infer::ModelInfo mi = infer::model_info(c, f.raw("model"));
+  if (j.backend == "fastchat") {
+    // FastChat: a CPU-only controller plus model workers; vllm_worker serves through vLLM,
+    // model_worker through Hugging Face code (fastchat/serve/model_worker.py).
+    return j.worker == "vllm_worker" ? infer::estimate_vllm(c, j, mi) : infer::estimate_transformers(c, j, mi);
   }
-  kv.max_concurrency = static_cast<double>(kv.capacity_tokens) / static_cast<double>(std::max<int64_t>(1, j.max_model_len));
-  kv.max_context_fit = kv.capacity_tokens;
-  e.kv_cache = kv;
-
-  const int64_t total = e.total_bytes();
-  e.peak.allocated_bytes = total - static_cast<int64_t>(kCudaContextBytes);
-  e.peak.reserved_bytes = e.peak.allocated_bytes;
-  e.peak.device_bytes = total;
-  e.low_bytes = static_cast<int64_t>(total * 0.95);
-  e.high_bytes = static_cast<int64_t>(total * 1.08);
-  e.fits = total <= c.gpu.memory_bytes && (!e.kv_cache || e.kv_cache->capacity_tokens >= j.max_model_len || j.backend == "transformers" || j.backend == "pytorch" || j.backend == "llama.cpp");
-  e.host_bytes = static_cast<int64_t>(w.total);
-  return e;
+  if (j.backend == "vllm") return infer::estimate_vllm(c, j, mi);
+  if (j.backend == "sglang") return infer::estimate_sglang(c, j, mi);
+  if (j.backend == "tgi") return infer::estimate_tgi(c, j, mi);
+  if (j.backend == "tensorrt-llm") return infer::estimate_trtllm(c, j, mi);
+  if (j.backend == "llama.cpp") return infer::estimate_llamacpp(c, j, mi);
+  return infer::estimate_transformers(c, j, mi);
 }
 
 }  // namespace llmsizer

@@ -19,6 +19,11 @@ constexpr GgufType kGgufTypes[] = {
     {"iq4_nl", 4.5, 32}, {"iq3_xxs", 3.0625, 256}, {"iq3_s", 3.4375, 256}, {"iq2_xxs", 2.0625, 256},
     {"iq2_xs", 2.3125, 256}, {"iq2_s", 2.5625, 256}, {"iq1_s", 1.5625, 256}, {"iq1_m", 1.75, 256},
     {"tq1_0", 1.6875, 256}, {"tq2_0", 2.0625, 256},
+    // ik_llama.cpp's K-variant i-quants (block bytes per 256 weights: IQ2_K 76, IQ3_K 110,
+    // IQ4_K 144, IQ5_K 176, IQ6_K 212, IQ4_KS 136 + a 4-byte fp32 row scale). Added for the
+    // inference calibration cases (issue 6), which include an ik_llama.cpp IQ4_K run.
+    {"iq2_k", 2.375, 256}, {"iq3_k", 3.4375, 256}, {"iq4_k", 4.5, 256}, {"iq5_k", 5.5, 256},
+    {"iq6_k", 6.625, 256}, {"iq4_ks", 4.25, 256},
 };
 
 const GgufType* gguf_type(std::string_view n) {
@@ -46,6 +51,10 @@ constexpr GgufMix kGgufMixes[] = {
     {"q2_k", "q2_k", "q6_k", "q3_k", "q4_k"},
     {"iq4_xs", "iq4_xs", "q6_k", "", ""},     {"iq4_nl", "iq4_nl", "q6_k", "", ""},
     {"iq2_xxs", "iq2_xxs", "q6_k", "", ""},   {"iq3_xxs", "iq3_xxs", "q6_k", "", ""},
+    // ik_llama.cpp file types named after their base type (issue 6; output rule as for IQ4_XS).
+    {"iq2_k", "iq2_k", "q6_k", "", ""},       {"iq3_k", "iq3_k", "q6_k", "", ""},
+    {"iq4_k", "iq4_k", "q6_k", "", ""},       {"iq5_k", "iq5_k", "q6_k", "", ""},
+    {"iq6_k", "iq6_k", "q6_k", "", ""},       {"iq4_ks", "iq4_ks", "q6_k", "", ""},
 };
 
 const GgufMix* gguf_mix(std::string_view n) {
@@ -93,6 +102,16 @@ double bits_per_weight(const WeightFormat& f, int64_t in, int64_t out) {
 }
 
 }  // namespace
+
+bool is_quantized(const Tensor& t, const WeightFormat& fmt) {
+  return quantizable(t, fmt) && fmt.kind != FormatKind::fp32 && fmt.kind != FormatKind::fp16 &&
+         fmt.kind != FormatKind::bf16;
+}
+
+bool tp_sharded(Role r) {
+  return role_is_linear(r) || r == Role::embed || r == Role::lm_head || r == Role::attn_bias ||
+         r == Role::mlp_bias || r == Role::expert_bias || r == Role::lm_head_bias;
+}
 
 const std::vector<std::string_view>& weight_format_names() {
   static const std::vector<std::string_view> names = [] {
@@ -197,18 +216,14 @@ WeightBytes weight_bytes(const ModelSpec& m, const WeightFormat& fmt, int dtype_
   for (const auto& t : m.tensors) {
     const double b = tensor_bytes(t, fmt, dtype_bytes, L);
     w.total += b;
-    if (quantizable(t, fmt) && fmt.kind != FormatKind::fp32 && fmt.kind != FormatKind::fp16 &&
-        fmt.kind != FormatKind::bf16) {
+    if (is_quantized(t, fmt)) {
       w.quantized += b;
       w.quantized_params += t.params();
     } else {
       w.unquantized += b;
     }
     // TP: replicated unless a linear or an embedding / LM head (vocab-parallel).
-    const bool sharded = role_is_linear(t.role) || t.role == Role::embed || t.role == Role::lm_head ||
-                         t.role == Role::attn_bias || t.role == Role::mlp_bias || t.role == Role::expert_bias ||
-                         t.role == Role::lm_head_bias;
-    const double per_tp = sharded ? b / std::max(1, tp) : b;
+    const double per_tp = tp_sharded(t.role) ? b / std::max(1, tp) : b;
     if (t.first_layer < 0) {
       const bool head = t.role == Role::lm_head || t.role == Role::lm_head_bias || t.role == Role::final_norm;
       stage_bytes[head ? stages - 1 : 0] += per_tp;

@@ -40,6 +40,14 @@ const std::vector<std::string_view>& weight_format_names();
 // Bytes of one tensor group stored in `fmt`, unquantized tensors in `dtype_bytes` per element.
 double tensor_bytes(const Tensor& t, const WeightFormat& fmt, int dtype_bytes, int64_t num_layers);
 
+// Whether `fmt` stores `t` quantized (else in the compute dtype). Exported for the inference
+// estimators, which size each framework's allocations tensor by tensor (issue 6).
+bool is_quantized(const Tensor& t, const WeightFormat& fmt);
+// Whether tensor parallelism shards `r` (linear layers, vocab-parallel embedding and LM head,
+// biases of sharded layers) rather than replicating it (norms, routers). One rule for
+// weight_bytes() and the inference estimators' per-stage sums (issue 6).
+bool tp_sharded(Role r);
+
 struct WeightBytes {
   double total = 0;          // whole model
   double quantized = 0;      // of which: tensors stored in the quantized format
