@@ -178,6 +178,7 @@ Result<Answer> run_estimate(const Value& request) {
   Result<Estimate> est = common->task == "train" ? estimate_training(*common, f) : estimate_inference(*common, f);
   if (!est) return est.error();
   add_performance(*common, request, est.value());
+  for (auto k : speed_request_keys(common->task)) f.raw(k);
   f.unknown_keys(a.warnings);
   a.common = std::move(common).value();
   a.estimate = std::move(est).value();

@@ -274,4 +274,11 @@ double default_internode_bytes_per_s(const GpuSpec& g) {
 }
 
 }  // namespace perf
+std::vector<std::string_view> speed_request_keys(std::string_view task) {
+  if (task == "train")
+    return {"efficiency", "usd_per_gpu_hour", "train_tokens", "num_epochs", "dataset_tokens", "fp8_recipe"};
+  return {"efficiency", "usd_per_gpu_hour", "concurrency", "request_rate", "num_prompts", "torch_compile",
+          "cuda_graphs", "batching", "gpu_power_limit_w"};
+}
+
 }  // namespace llmsizer

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "llmsizer/estimate.hpp"
@@ -14,6 +15,10 @@ namespace llmsizer {
 
 // Adds the `performance` block of `e` (and any speed warnings) for the request's task.
 // `request` is the whole request object, already validated by the memory estimator.
+// Top-level request keys the speed model reads beyond the memory estimator's own (so they are
+// not reported as unknown): docs/model/speed.md lists their meaning.
+std::vector<std::string_view> speed_request_keys(std::string_view task);
+
 void add_performance(const Common& c, const Value& request, Estimate& e);
 
 // The pure building blocks of the speed model, one formula each (docs/model/speed.md gives the
