@@ -215,6 +215,10 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
   j.limit_worker_concurrency = f.integer("limit_worker_concurrency", 5, 1, 1 << 16);
 
   j.kv_elem_bytes = kv_element_bytes(j.kv_cache_dtype, j.dtype_bytes);
+  // TensorRT-LLM's FP8 checkpoints come from NVIDIA ModelOpt, whose hf_quant_config.json carries
+  // "kv_cache_quant_algo": "FP8" (ModelOpt's own example config); "auto" follows the checkpoint,
+  // so the cache is FP8 too (docs/model/inference.md).
+  if (j.backend == "tensorrt-llm" && j.kv_cache_dtype == "auto" && j.format.kind == FormatKind::fp8) j.kv_elem_bytes = 1;
   const std::string ck = llamacpp_cache_type(f.text("cache_type_k", ""));
   const std::string cv = llamacpp_cache_type(f.text("cache_type_v", ""));
   if (!ck.empty() || !cv.empty()) {
