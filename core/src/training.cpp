@@ -1,239 +1,327 @@
-// Training memory per GPU: model states (shared formulas.md §3), activations (§4), logits and
-// loss (§4.5), runtime overheads (§6). Constants are documented in docs/model.md "Training".
+// Training memory per GPU: the aggregator. Model states (train_states.cpp, formulas.md §3) and
+// activations + loss (train_activations.cpp, §4) are combined phase by phase — end of forward,
+// start of backward, optimizer step — because not everything is alive at once; the largest
+// phase is the allocated peak. The caching allocator, the CUDA context, NCCL and paged optimizer
+// state turn it into the reserved and device peaks (§6). Constants: docs/model/training.md.
 #include <algorithm>
 #include <cmath>
-#include <string_view>
+#include <cstdio>
+#include <string>
 
 #include "estimators.hpp"
-#include "llmsizer/weights.hpp"
+#include "train_memory.hpp"
 
 namespace llmsizer {
 namespace {
 
-constexpr std::string_view kMethods[] = {"full", "lora", "qlora", "freeze"};
-constexpr std::string_view kPrecisions[] = {"fp32", "fp16", "bf16", "amp-bf16", "amp-fp16"};
-constexpr std::string_view kOptimizers[] = {"adamw", "adam", "sgd", "sgd-momentum", "adamw-8bit",
-                                            "paged-adamw-8bit", "paged-adamw", "adafactor", "lion"};
-constexpr std::string_view kCheckpointing[] = {"none", "selective", "full", "offload"};
-constexpr std::string_view kAttention[] = {"eager", "sdpa", "flash_attention_2"};
-constexpr std::string_view kLoss[] = {"standard", "chunked"};
-constexpr std::string_view kOffload[] = {"none", "cpu", "nvme"};
-constexpr std::string_view kFrameworks[] = {"transformers", "deepspeed", "fsdp", "megatron", "unsloth",
-                                            "torchtune", "llama-factory", "axolotl", "swift", "peft",
-                                            "trl", "nemo", "colossalai", "other"};
-constexpr std::string_view kQuantTypes[] = {"nf4", "fp4"};
+using namespace train;
 
-struct TrainingJob {
-  std::string method, precision, optimizer, checkpointing, attention, loss, framework;
-  int64_t micro_batch_size = 1, seq_len = 2048, grad_accum = 1;
-  int zero_stage = 0;
-  std::string offload_optimizer = "none", offload_param = "none";
-  int tp = 1, pp = 1, dp = 1, cp = 1, ep = 1;
-  bool sequence_parallel = false;
-  int64_t lora_r = 16;
-  double lora_alpha = 32;
-  std::vector<std::string> lora_targets;
-  bool all_linear = false, use_dora = false;
-  std::string quant_type = "nf4";
-  bool double_quant = true;
-  int64_t trainable_layers = 2;
+// Caching-allocator slack: reserved − allocated as a fraction of the memory allocated and freed
+// within a step (activations, logits, transients). Fitted on the 18 answered reserved-basis cases
+// (PEFT MetaMathQA, ms-swift, torchtune tutorials; 0.08–0.16 scanned, 0.12 has the lowest p90);
+// NOTES-training.md §1 measured 12–24 % (fsdp_qlora).
+constexpr double kAllocatorSlack = 0.12;
+// NCCL communicator buffers on the device, outside torch's counters: NCCL_BUFFSIZE 4 MiB × 3
+// protocols × 2 directions × ~16 channels ≈ 384 MiB per communicator (formulas.md §6, UNCERTAIN).
+constexpr double kNcclBytesPerCommunicator = 384.0 * (1 << 20);
+// Host RAM a PyTorch training process uses besides offloaded state (CUDA/torch libraries, the
+// tokenizer and data loader, pinned staging): ~3 GiB per rank (formulas.md §6, UNCERTAIN).
+constexpr double kHostBytesPerProcess = 3.0 * (1 << 30);
+// Dynamic padding: the PEFT MetaMathQA benchmark (the only per-step reserved statistics in the
+// calibration set) puts the p99 step at 0.86 and the mean step at 0.50 of the peak's
+// batch-dependent memory. Used only when dynamic_padding is true.
+constexpr double kDynamicPaddingP99 = 0.86;
+constexpr double kDynamicPaddingMean = 0.50;
+
+struct Peak3 {
+  double allocated = 0, reserved = 0, device = 0, dynamic = 0;
+  int phase = 0;  // 0 forward end, 1 backward start, 2 optimizer step
+  bool fits = false;
 };
 
-Result<TrainingJob> parse_job(const Common& c, Fields& f) {
-  TrainingJob j;
-  j.method = f.choice("method", "full", kMethods);
-  j.precision = f.choice("precision", "bf16", kPrecisions);
-  j.optimizer = f.choice("optimizer", "adamw", kOptimizers);
-  j.micro_batch_size = f.integer("micro_batch_size", 1, 1, 1 << 16);
-  j.seq_len = f.integer("seq_len", 2048, 1, 1 << 24);
-  j.grad_accum = f.integer("gradient_accumulation_steps", 1, 1, 1 << 20);
-  j.checkpointing = f.choice("gradient_checkpointing", "none", kCheckpointing);
-  if (const Value* v = f.raw("gradient_checkpointing"); v && v->is_bool())
-    j.checkpointing = v->as_bool() ? "full" : "none";
-  j.attention = f.choice("attention", "flash_attention_2", kAttention);
-  j.loss = f.choice("loss", "standard", kLoss);
-  j.framework = f.choice("framework", "transformers", kFrameworks);
-  j.zero_stage = static_cast<int>(f.integer("zero_stage", 0, 0, 3));
-  j.offload_optimizer = f.choice("offload_optimizer", "none", kOffload);
-  j.offload_param = f.choice("offload_param", "none", kOffload);
-  if (const Value* p = f.raw("parallel"); p && p->is_object()) {
-    Fields pf(*p, f.path_of("parallel"));
-    j.tp = static_cast<int>(pf.integer("tp", 1, 1, 1024));
-    j.pp = static_cast<int>(pf.integer("pp", 1, 1, 1024));
-    j.dp = static_cast<int>(pf.integer("dp", c.num_gpus, 1, 1 << 20));
-    j.cp = static_cast<int>(pf.integer("cp", 1, 1, 1024));
-    j.ep = static_cast<int>(pf.integer("ep", 1, 1, 1024));
-    j.sequence_parallel = pf.boolean("sequence_parallel", false);
-    if (pf.failed()) return *pf.error();
-    if (!pf.has("dp")) j.dp = std::max(1, c.num_gpus / (j.tp * j.pp * j.cp));
-  } else {
-    j.dp = c.num_gpus;
+struct Model {
+  const Common* c;
+  Job job;
+  States st;
+  Activations act;
+  double fixed_alloc = 0;  // cuBLAS workspaces
+  double outside = 0;      // CUDA context + NCCL (device, outside torch)
+  double capacity = 0;
+
+  double base() const {
+    return st.frozen + st.frozen_gathered + st.train_weights + st.adapter_weights + st.master + st.optimizer +
+           (st.grads_persist ? st.grads : 0) + st.bucket + st.rollout + fixed_alloc;
   }
-  if (const Value* l = f.raw("lora"); l && l->is_object()) {
-    Fields lf(*l, f.path_of("lora"));
-    j.lora_r = lf.integer("r", 16, 1, 1 << 16);
-    j.lora_alpha = lf.number("alpha", 2.0 * j.lora_r, 0, 1e6);
-    j.use_dora = lf.boolean("use_dora", false);
-    if (const Value* t = lf.raw("target_modules")) {
-      if (t->is_string() && t->as_string() == "all-linear") j.all_linear = true;
-      else if (t->is_array()) {
-        for (const auto& x : t->items())
-          if (x.is_string()) j.lora_targets.push_back(x.as_string());
-          else lf.fail("target_modules", "invalid_type", "target_modules must be \"all-linear\" or a list of module names");
-      } else if (!t->is_null()) {
-        lf.fail("target_modules", "invalid_type", "target_modules must be \"all-linear\" or a list of module names");
-      }
-    }
-    lf.accept({"dropout", "lora_dropout", "bias"});
-    if (lf.failed()) return *lf.error();
+
+  Peak3 eval(double b, double s) const {
+    const double tokens = b * s;
+    const double fwd_bwd = st.cast_copies + st.gathered + st.dequant;
+    const double saved = train::eval(act.saved, tokens, s);
+    const double work = train::eval(act.work, tokens, s);
+    const double lf = train::eval(act.loss_fwd, tokens, s), lb = train::eval(act.loss_bwd, tokens, s);
+    const double phases[3] = {
+        fwd_bwd + saved + lf,
+        fwd_bwd + saved + std::max(lb + st.head_grad, work + st.head_grad + st.in_backward_grad),
+        (st.grads_persist ? 0 : st.grads) + st.step_transient,
+    };
+    Peak3 p;
+    p.phase = static_cast<int>(std::max_element(phases, phases + 3) - phases);
+    p.dynamic = phases[p.phase];
+    p.allocated = base() + phases[p.phase];
+    // Reserved: blocks freed after forward/backward stay cached and serve the optimizer step's
+    // allocations, so the reserved peak is the larger of the two sides' footprints.
+    const double fb = std::max(phases[0], phases[1]);
+    const double fb_reserved = fb * (1 + kAllocatorSlack) + job.profile->vocab_fragmentation * std::max(lf, lb);
+    const double step_reserved = phases[2] * (1 + kAllocatorSlack);
+    p.reserved = base() + std::max(fb_reserved, step_reserved);
+    p.fits = p.allocated + outside <= capacity;
+    // Near capacity the allocator frees its cache and retries instead of growing (NOTES §2).
+    if (p.fits) p.reserved = std::min(p.reserved, capacity - outside);
+    const double paged_resident = std::clamp(capacity - p.reserved - outside, 0.0, st.paged);
+    p.device = p.reserved + outside + paged_resident;
+    return p;
   }
-  if (j.lora_targets.empty() && !j.all_linear) j.lora_targets = {"q_proj", "v_proj"};  // PEFT's default for Llama
-  if (const Value* q = f.raw("qlora"); q && q->is_object()) {
-    Fields qf(*q, f.path_of("qlora"));
-    j.quant_type = qf.choice("quant_type", "nf4", kQuantTypes);
-    j.double_quant = qf.boolean("double_quant", true);
-    if (qf.failed()) return *qf.error();
-  }
-  j.trainable_layers = f.integer("trainable_layers", 2, 0, kMaxLayers);
-  f.accept({"packed", "torch_compile", "optimizer_in_backward", "pretraining", "dynamic_padding",
-            "gradient_checkpointing_use_reentrant", "peft_method", "adapter_dtype", "base_weights_dtype",
-            "trainable_modules", "zero3_init", "fsdp", "activation_offload", "cut_cross_entropy",
-            "custom_sharded_layers", "float8", "gpu_power_limit_w"});
-  if (f.failed()) return *f.error();
-  if (j.zero_stage > 0 && j.dp <= 1)
-    f.fail("zero_stage", "inconsistent_request",
-           "zero_stage " + std::to_string(j.zero_stage) + " shards over data-parallel ranks; with num_gpus = 1 (dp = 1) nothing is sharded — use zero_stage 0 or more GPUs");
-  if (c.model.num_attention_heads % j.tp != 0)
-    f.fail("parallel", "inconsistent_request", "parallel.tp must divide num_attention_heads");
-  if (j.tp * j.pp * j.cp * j.dp > c.num_gpus && c.num_gpus > 0)
-    f.fail("parallel", "inconsistent_request", "tp × pp × cp × dp exceeds num_gpus");
-  if (f.failed()) return *f.error();
-  return j;
+};
+
+// Numbers in formulas: integers as integers, fractions with four significant digits.
+std::string num(double x) {
+  if (std::fabs(x) >= 1 && std::fabs(x) < 9e15 && std::fabs(x - std::round(x)) < 1e-6 * std::fabs(x) + 1e-9)
+    return std::to_string(std::llround(x));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", x);
+  return buf;
 }
 
-bool lora_targets(const TrainingJob& j, Role r) {
-  if (!role_is_linear(r)) return false;
-  if (j.all_linear) return true;
-  const std::string name = role_name(r);
-  for (const auto& t : j.lora_targets)
-    if (name == t || name.ends_with("." + t) || (t == "qkv_proj" && (r == Role::attn_q || r == Role::attn_k || r == Role::attn_v)) ||
-        (t == "gate_up_proj" && (r == Role::mlp_gate || r == Role::mlp_up)))
-      return true;
-  return false;
+std::string gib_text(double bytes) {
+  const int64_t tenths = std::llround(gib(bytes) * 10);
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
+}
+
+// Bytes as int64: finite, non-negative, below 9e18 (absurd-but-valid requests overflow doubles' int range).
+int64_t to_bytes(double x) { return std::isfinite(x) && x > 0 ? static_cast<int64_t>(std::min(x, 9.0e18)) : 0; }
+
+const char* phase_name(int p) {
+  return p == 0 ? "end of forward (activations + logits)" : p == 1 ? "start of backward (activations + loss gradients)"
+                                                                   : "optimizer step (gradients + optimizer temporaries)";
+}
+
+Model build(const Common& c, const Job& j, bool describe = true) {
+  Model md;
+  md.c = &c;
+  md.job = j;
+  md.st = model_states(c, j, describe);
+  md.act = activations(c, j, describe);
+  md.fixed_alloc = kCublasWorkspaceBytes;
+  const int groups = (j.dp > 1 ? 1 : 0) + (j.tp > 1 ? 1 : 0) + (j.pp > 1 ? 1 : 0) + (j.cp > 1 ? 1 : 0) + (j.ep > 1 ? 1 : 0);
+  md.outside = kCudaContextBytes + kNcclBytesPerCommunicator * groups;
+  md.capacity = static_cast<double>(c.gpu.memory_bytes);
+  return md;
+}
+
+// Largest integer x in [lo, hi] with ok(x), assuming ok is monotone (true then false); 0 if none.
+template <typename F>
+int64_t largest(int64_t lo, int64_t hi, F ok) {
+  if (!ok(lo)) return 0;
+  if (ok(hi)) return hi;
+  while (hi - lo > 1) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    (ok(mid) ? lo : hi) = mid;
+  }
+  return lo;
 }
 
 }  // namespace
 
 Result<Estimate> estimate_training(const Common& c, Fields& f) {
-  auto parsed = parse_job(c, f);
+  std::vector<std::string> warnings;
+  auto parsed = parse_training_job(c, f, warnings);
   if (!parsed) return parsed.error();
-  const TrainingJob& j = *parsed;
+  const Job& j = *parsed;
   const ModelSpec& m = c.model;
+  const Model md = build(c, j);
+  const States& st = md.st;
+  const Activations& A = md.act;
+  const double b = static_cast<double>(j.micro_batch_size), s = static_cast<double>(j.seq_len);
+  const double tokens = b * s;
+  const Peak3 pk = md.eval(b, s);
   Estimate e;
 
-  const bool amp = j.precision.starts_with("amp");
-  const int weight_elem = (j.precision == "fp32" || amp) ? 4 : 2;
-  const int grad_elem = weight_elem;
-  const int model_shards = j.tp * j.pp;
-
-  // Trainable parameters.
-  double trainable = 0;
-  if (j.method == "full") {
-    trainable = static_cast<double>(c.params.total);
-  } else if (j.method == "freeze") {
-    const double per_layer = static_cast<double>(c.params.non_embedding) / m.num_hidden_layers;
-    trainable = per_layer * std::min<int64_t>(j.trainable_layers, m.num_hidden_layers);
-  } else {
-    for (const auto& t : m.tensors)
-      if (lora_targets(j, t.role))
-        trainable += static_cast<double>(j.lora_r * (t.in_features + t.out_features) * t.copies * t.layers() +
-                                         (j.use_dora ? t.out_features * t.copies * t.layers() : 0));
-  }
-
-  // Frozen / base weights.
-  WeightFormat fmt;
-  parse_weight_format("none", fmt);
-  if (j.method == "qlora") parse_weight_format(j.quant_type == "fp4" ? (j.double_quant ? "bnb-fp4-dq" : "bnb-fp4")
-                                                                    : (j.double_quant ? "bnb-nf4-dq" : "bnb-nf4"), fmt);
-  const int base_elem = j.method == "full" ? weight_elem : (j.precision == "fp32" ? 4 : 2);
-  const WeightBytes wb = weight_bytes(m, fmt, base_elem, j.tp, j.pp);
-  double weights = wb.per_gpu;
-  const int dp = std::max(1, j.dp);
-  if (j.zero_stage == 3 && j.offload_param == "none") weights /= dp;
-  if (j.offload_param != "none") weights = 0;
-  e.add("weights", weights, j.method == "full" ? "params · bytes(precision) / (tp·pp) [/ dp under ZeRO-3]"
-                                               : "frozen base weights in their storage format",
-        Value::object({{"params", c.params.total}, {"bytes_per_param", base_elem}, {"format", fmt.name},
-                       {"zero_stage", j.zero_stage}, {"dp", dp}}),
-        "Model weights resident on one GPU.");
-  if (j.method == "lora" || j.method == "qlora")
-    e.add("trainable_weights", trainable * 4 / model_shards, "Σ_targets r·(in+out) · 4 B (fp32 adapters)",
-          Value::object({{"trainable_params", trainable}, {"r", j.lora_r}}), "LoRA adapter weights.");
-
-  const double grads_full = trainable * grad_elem / model_shards;
-  const double grads = j.zero_stage >= 2 ? grads_full / dp : grads_full;
-  e.add("gradients", grads, "trainable · bytes(grad) [/ dp under ZeRO-2/3]",
-        Value::object({{"trainable_params", trainable}, {"bytes_per_param", grad_elem}}),
-        "One gradient per trainable parameter.");
-
-  double state_bytes = 0;  // per trainable param
-  const double p_elem = (j.method == "full" && !amp && j.precision != "fp32") ? 2 : 4;
-  if (j.optimizer == "adamw" || j.optimizer == "adam" || j.optimizer == "paged-adamw") state_bytes = 2 * p_elem;
-  else if (j.optimizer == "adamw-8bit" || j.optimizer == "paged-adamw-8bit") state_bytes = 2 + 8.0 / 256;
-  else if (j.optimizer == "sgd-momentum" || j.optimizer == "lion") state_bytes = p_elem;
-  else if (j.optimizer == "adafactor") state_bytes = 4.0 * 2 / std::sqrt(std::max(1.0, static_cast<double>(m.hidden_size)));
-  double master = (j.method != "full" || amp || j.precision == "fp32") ? 0 : 0;
-  double opt = trainable * (state_bytes + master) / model_shards;
-  if (j.zero_stage >= 1) opt /= dp;
-  if (j.offload_optimizer != "none") { e.host_bytes += static_cast<int64_t>(opt); opt = 0; }
-  e.add("optimizer_states", opt, "trainable · state bytes/param [/ dp under ZeRO ≥ 1]",
-        Value::object({{"optimizer", j.optimizer}, {"state_bytes_per_param", state_bytes}}),
-        "Optimizer moments.");
-
-  // Activations (bf16), formulas.md §4.2 for a pre-norm GQA SwiGLU decoder.
-  const double s = static_cast<double>(j.seq_len) / j.cp, b = static_cast<double>(j.micro_batch_size);
-  const double h = m.hidden_size, a = m.num_attention_heads, d = m.head_dim, akv = m.num_key_value_heads;
-  const double I = m.num_experts > 1 ? m.moe_intermediate_size * m.num_experts_per_tok : m.intermediate_size;
-  const double act_elem = 2;
-  double per_layer = act_elem * s * b * (2 * h + h + a * d + 2 * akv * d + a * d + h + 4 * I) / j.tp;
-  if (j.attention == "flash_attention_2") per_layer += 4 * a * s * b / j.tp;
-  else per_layer += (j.attention == "eager" ? 4 + 2 : 2) * a * s * s * b / j.tp;
-  const double layers_here = static_cast<double>(m.num_hidden_layers) / j.pp * std::min(1, j.pp) * j.pp / j.pp;
-  double act;
-  std::string act_formula;
-  if (j.checkpointing == "none" || j.checkpointing == "selective") {
-    act = per_layer * static_cast<double>(m.num_hidden_layers) / j.pp * (j.pp > 1 ? j.pp : 1) / (j.pp > 1 ? j.pp : 1);
-    act_formula = "L · per-layer saved tensors (norm inputs, QKV, attention out, MLP intermediates)";
-  } else {
-    const double ckpt = (j.checkpointing == "offload" ? 0 : act_elem * s * b * h * static_cast<double>(m.num_hidden_layers) / j.pp);
-    act = ckpt + per_layer;
-    act_formula = "L · 2·s·b·h (checkpointed layer inputs) + one layer recomputed";
-  }
-  (void)layers_here;
-  e.add("activations", act, act_formula,
-        Value::object({{"seq_len", j.seq_len}, {"micro_batch_size", j.micro_batch_size},
-                       {"per_layer_bytes", per_layer}, {"checkpointing", j.checkpointing}}),
+  // ---- Components: each at its own largest size during the step, with its formula and the
+  // numbers put into it ("substituted"); the peaks below say which of them coexist.
+  auto count = [](double x) { return to_bytes(std::round(x)); };
+  const bool lora = j.method == Method::lora || j.method == Method::qlora;
+  const int N = std::max(1, j.shard_group);
+  const double weights = st.frozen + st.frozen_gathered + st.train_weights;
+  e.add("weights", weights,
+        "frozen tensors · bytes(format) + trainable · bytes(recipe), / (tp·pp) [/ shard group under ZeRO-3 / FSDP full shard]",
+        Value::object({{"params", c.params.total}, {"format", j.base_format.name}, {"base_bytes_per_param", j.base_bytes},
+                       {"trainable_bytes", count(st.train_weights)}, {"frozen_bytes", count(st.frozen)},
+                       {"fsdp_gathered_frozen_bytes", count(st.frozen_gathered)}, {"shard_group", N},
+                       {"zero_stage", j.zero_stage}, {"tp", j.tp}, {"pp", j.pp},
+                       {"substituted", "frozen " + num(st.frozen) + " B + trainable " + num(st.train_weights) + " B" +
+                                           (st.frozen_gathered > 0 ? " + gathered frozen " + num(st.frozen_gathered) + " B" : "")}}),
+        lora ? "Frozen base weights in their storage format (quantized linears, 16-bit embeddings and norms)."
+             : "Model weights resident on one GPU.");
+  if (st.adapter_weights > 0 || lora)
+    e.add("trainable_weights", st.adapter_weights, "Σ_targets r·(in + out) [+ out for DoRA] · bytes(adapter)",
+          Value::object({{"adapter_params", count(st.adapter_params)}, {"r", j.lora_r}, {"adapter_bytes", j.adapter_bytes},
+                         {"substituted", num(st.adapter_params) + " × " + num(j.adapter_bytes) + " B"}}),
+          "LoRA/DoRA adapters and PEFT modules_to_save copies.");
+  if (st.master > 0)
+    e.add("master_weights", st.master, "trainable · 4 B (fp32 master) / shard group",
+          Value::object({{"trainable_params", count(st.trainable)},
+                         {"substituted", num(st.trainable) + " × 4 B / " + num(N)}}),
+          "fp32 master copy kept by the mixed-precision optimizer.");
+  const double grads = std::max(st.grads, st.in_backward_grad);
+  e.add("gradients", grads,
+        j.optimizer_in_backward ? "largest single gradient (optimizer in backward frees each after its step)"
+                                : "trainable · bytes(grad) [/ shard group under ZeRO-2/3] [+ DeepSpeed fp32 partition]",
+        Value::object({{"trainable_params", count(st.trainable)}, {"persist_between_steps", st.grads_persist},
+                       {"substituted", num(grads) + " B"}}),
+        "Gradients of the trainable parameters.");
+  e.add("optimizer_states", st.optimizer + st.paged,
+        "Σ_tensors state bytes (" + j.optimizer + ") [/ shard group under ZeRO ≥ 1]",
+        Value::object({{"optimizer", j.optimizer}, {"torch_counted_bytes", count(st.optimizer)}, {"paged_bytes", count(st.paged)},
+                       {"offloaded_to_host", j.offload_optimizer},
+                       {"substituted", num(st.optimizer) + " B counted by torch + " + num(st.paged) + " B paged"}}),
+        j.paged ? "Paged states live in CUDA managed memory: outside torch's counters, resident while the GPU has room."
+                : "Optimizer moments (and quantization statistics).");
+  if (st.step_transient > 0)
+    e.add("optimizer_transient", st.step_transient,
+          j.opt_impl == OptImpl::foreach ? "trainable · state bytes (foreach: exp_avg_sq_sqrt = _foreach_sqrt(exp_avg_sqs))"
+                                         : "largest parameter · 4 B (per-parameter step)",
+          Value::object({{"implementation", j.opt_impl == OptImpl::foreach ? "foreach" : "for-loop"},
+                         {"substituted", num(st.step_transient) + " B"}}),
+          "Temporaries of the optimizer step.");
+  const double saved = train::eval(A.saved, tokens, s), work = train::eval(A.work, tokens, s);
+  const double act_bytes = saved + work;
+  const double tok = tokens * A.sequences;
+  e.add("activations", act_bytes,
+        j.ckpt == Ckpt::full ? "layers · checkpointed input · tokens + one recomputed layer + its gradient temporaries"
+                             : "layers · per-layer saved tensors · tokens (norm inputs, q/k/v, attention out, MLP intermediates) + temporaries",
+        Value::object({{"micro_batch_size", j.micro_batch_size}, {"seq_len", j.seq_len}, {"tokens", count(tok)},
+                       {"saved_bytes", count(saved)}, {"backward_working_set_bytes", count(work)},
+                       {"details", A.values}, {"offloaded_to_host_bytes", count(train::eval(A.offloaded, tokens, s))},
+                       {"substituted", num(A.layers_here) + " layers × " +
+                                           num(j.ckpt == Ckpt::full ? A.ckpt_per_token : A.layer_per_token) + " B × " + num(tok) +
+                                           " tokens (+ final norm) + working set " + num(work) + " B"}}),
         "Tensors saved in the forward pass for the backward pass.");
+  const double lf = train::eval(A.loss_fwd, tokens, s), lb = train::eval(A.loss_bwd, tokens, s);
+  e.add("logits", std::max(lf, lb), "tokens · bytes per token of the loss path",
+        Value::object({{"vocab_size", m.vocab_size}, {"forward_bytes", count(lf)}, {"backward_bytes", count(lb)},
+                       {"substituted", num(tok) + " tokens × " + num(std::max(lf, lb) / std::max(1.0, tok)) + " B"}}),
+        "Output logits, the loss and their gradients.");
+  if (st.gathered + st.bucket > 0)
+    e.add("sharding_buffers", st.gathered + st.bucket, "2 gathered layers + root unit [+ unsharded grads] + buckets",
+          Value::object({{"gathered_bytes", count(st.gathered)}, {"bucket_bytes", count(st.bucket)},
+                         {"layer_bytes", count(st.layer_stored_bytes)},
+                         {"substituted", "2 × " + num(st.layer_stored_bytes) + " B + root + grads = " + num(st.gathered) +
+                                             " B; buckets " + num(st.bucket) + " B"}}),
+          "ZeRO-3/FSDP gathered parameters and communication buckets.");
+  if (st.cast_copies > 0)
+    e.add("autocast_copies", st.cast_copies, "fp32 weights used in matmuls · 2 B (autocast 16-bit copies)",
+          Value::object({{"substituted", num(st.cast_copies / 2) + " × 2 B"}}),
+          "16-bit copies of fp32 weights made by autocast, alive from forward to backward.");
+  e.add("workspaces", md.fixed_alloc + st.dequant, "cuBLAS workspace + one dequantized weight",
+        Value::object({{"cublas_bytes", count(md.fixed_alloc)}, {"dequant_bytes", count(st.dequant)}}), "Library workspaces.");
+  if (st.rollout > 0)
+    e.add("rollout_engine", st.rollout, "KV cache of the co-located generation engine", Value::object(),
+          "Rollout generation for PPO/GRPO.");
+  e.add("framework_overhead", md.outside, "CUDA context + NCCL communicator buffers",
+        Value::object({{"cuda_context_bytes", count(kCudaContextBytes)}, {"nccl_bytes", count(md.outside - kCudaContextBytes)}}),
+        "Per-process memory outside PyTorch's allocator.");
+  e.add("allocator_cache", pk.reserved - pk.allocated, "reserved − allocated (caching allocator)",
+        Value::object({{"slack_fraction", kAllocatorSlack}, {"vocab_fragmentation", j.profile->vocab_fragmentation}}),
+        "Freed blocks the caching allocator keeps.");
 
-  const double V = m.vocab_size;
-  const double logits = j.loss == "chunked" ? b * std::min(s, 1024.0) * V * 4 * 2 : b * s * V * (2 + 4 + 4) / j.tp;
-  e.add("logits", logits, j.loss == "chunked" ? "chunk · V · 4 · 2" : "b·s·V·(2 bf16 logits + 4 fp32 copy + 4 log-softmax)",
-        Value::object({{"vocab_size", m.vocab_size}}), "Output logits and cross-entropy buffers.");
-  e.add("framework_overhead", kCudaContextBytes + kCublasWorkspaceBytes, "CUDA context + cuBLAS workspace",
-        Value::object({{"cuda_context_bytes", kCudaContextBytes}}), "Fixed per-process memory.");
+  // Keep the sum of the components inside int64 for absurd-but-valid requests (100 PB each).
+  for (auto& comp : e.components) comp.bytes = std::min<int64_t>(comp.bytes, int64_t{100'000'000'000'000'000});
+  e.peak.allocated_bytes = to_bytes(pk.allocated);
+  e.peak.reserved_bytes = to_bytes(pk.reserved);
+  e.peak.device_bytes = to_bytes(pk.device);
+  e.low_bytes = to_bytes(pk.allocated + md.outside);
+  e.high_bytes = to_bytes(pk.device + 0.25 * pk.dynamic + 0.05 * pk.device);
+  e.fits = pk.fits;
 
-  const int64_t total = e.total_bytes();
-  e.peak.allocated_bytes = total - static_cast<int64_t>(kCudaContextBytes);
-  e.peak.reserved_bytes = static_cast<int64_t>(e.peak.allocated_bytes * 1.05);
-  e.peak.device_bytes = e.peak.reserved_bytes + static_cast<int64_t>(kCudaContextBytes);
-  e.low_bytes = static_cast<int64_t>(total * 0.9);
-  e.high_bytes = static_cast<int64_t>(total * 1.15);
-  e.fits = e.peak.device_bytes <= c.gpu.memory_bytes;
-  if (!c.gpu.flash_attention_2 && j.attention == "flash_attention_2")
-    e.warnings.push_back("FlashAttention-2 needs an Ampere or newer GPU; " + c.gpu.name + " will fall back to SDPA/eager attention");
+  // ---- Host RAM: offloaded states and activations of the ranks of one node ------------------
+  const double ranks_here = std::min(j.num_gpus, 8);
+  e.host_bytes = to_bytes((st.host + train::eval(A.offloaded, tokens, s)) * ranks_here + kHostBytesPerProcess * ranks_here);
+
+  // ---- Reverse solvers ----------------------------------------------------------------------
+  const int64_t max_b = largest(1, 1 << 16, [&](int64_t x) { return md.eval(static_cast<double>(x), s).fits; });
+  const int64_t max_s = largest(1, 1 << 24, [&](int64_t x) { return md.eval(b, static_cast<double>(x)).fits; });
+  int64_t need = 0;
+  std::string need_layout = "as requested";
+  {
+    // Per-GPU memory falls as the shard group grows, so the fewest GPUs is a bisection over dp
+    // (×tp·pp·cp per replica); a layout that shards nothing gets the same answer for any dp and is
+    // retried with ZeRO-3 / FSDP full shard.
+    const int per_replica = j.tp * j.pp * j.cp;
+    auto fits_with = [&](int64_t dp, bool force_shard) {
+      Job k = j;
+      k.dp = static_cast<int>(dp);
+      k.num_gpus = static_cast<int>(dp) * per_replica;
+      k.shard_group = k.dp * k.cp;
+      if (force_shard && k.zero_stage < 3) {
+        k.engine = j.profile->multi_gpu == Engine::fsdp ? Engine::fsdp : Engine::deepspeed;
+        k.zero_stage = 3;
+      }
+      if (dp > 1 && k.engine == Engine::single) k.engine = Engine::ddp;
+      return build(c, k, false).eval(b, s).fits;
+    };
+    auto fewest = [&](bool force_shard) -> int64_t {
+      constexpr int64_t kMaxDp = 1024;
+      if (!fits_with(kMaxDp, force_shard)) return 0;
+      int64_t lo = 0, hi = kMaxDp;  // fits_with(hi) holds, fits_with(lo) does not (lo = 0: none tried)
+      if (fits_with(1, force_shard)) return 1;
+      lo = 1;
+      while (hi - lo > 1) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        (fits_with(mid, force_shard) ? hi : lo) = mid;
+      }
+      return hi;
+    };
+    const bool shards = (j.zero_stage > 0 && j.engine != Engine::ddp) || j.engine == Engine::megatron;
+    if (pk.fits || shards) need = fewest(false) * per_replica;
+    if (need == 0) {
+      need = fewest(true) * per_replica;
+      if (need > 0) need_layout = "ZeRO-3 / FSDP full shard";
+    }
+  }
+  e.num_gpus_needed = need;
+
+  // ---- Warnings --------------------------------------------------------------------------------
+  if (j.kernel_fallback)
+    warnings.push_back("FlashAttention-2 needs an Ampere or newer GPU; " + c.gpu.name +
+                       " runs SDPA's memory-efficient kernel instead (estimated so)");
   if (!c.gpu.bf16 && (j.precision == "bf16" || j.precision == "amp-bf16"))
-    e.warnings.push_back(c.gpu.name + " has no bf16 support: use fp16 or amp-fp16");
-  e.extra.set("num_trainable_params", static_cast<int64_t>(trainable));
+    warnings.push_back(c.gpu.name + " has no bf16 support: use fp16 or amp-fp16");
+  if (!j.seq_len_given) warnings.push_back("seq_len is null (unknown): estimated at 2048 tokens");
+  if (st.paged > 0 && pk.device - pk.reserved - md.outside < st.paged)
+    warnings.push_back("paged optimizer state does not fit beside the rest: part of it pages to host RAM every step (slow)");
+  if (j.method == Method::qlora && j.zero_stage >= 3 && !j.quant_shardable)
+    warnings.push_back("4-bit weights with quant_storage uint8 are not sharded by ZeRO-3/FSDP; set qlora.quant_storage to \"bf16\"");
+  if (!pk.fits)
+    warnings.push_back("does not fit: needs " + gib_text(pk.allocated + md.outside) + " GiB of " + gib_text(md.capacity) +
+                       " GiB even with the allocator cache emptied");
+  for (auto& w : warnings) e.warnings.push_back(std::move(w));
+
+  // ---- Extra figures ---------------------------------------------------------------------------
+  const double dyn_reserved = pk.reserved - md.base();
+  const double p99 = j.dynamic_padding ? md.base() + kDynamicPaddingP99 * dyn_reserved : pk.reserved;
+  const double mean = j.dynamic_padding ? md.base() + kDynamicPaddingMean * dyn_reserved : pk.reserved;
+  e.extra.set("num_trainable_params", to_bytes(std::round(st.trainable)));
+  e.extra.set("peak_phase", phase_name(pk.phase));
+  e.extra.set("fits", pk.fits);
+  e.extra.set("max_micro_batch_size_fit", max_b);
+  e.extra.set("max_seq_len_fit", max_s);
+  e.extra.set("num_gpus_needed_layout", need_layout);
+  e.extra.set("reserved_p99_bytes", to_bytes(p99));
+  e.extra.set("reserved_avg_bytes", to_bytes(mean));
+  e.extra.set("reserved_after_model_init_bytes", to_bytes(st.frozen + st.train_weights + st.adapter_weights + st.master + md.fixed_alloc));
+  e.extra.set("paged_optimizer_bytes", to_bytes(st.paged));
+  e.extra.set("host_offloaded_bytes_per_rank", to_bytes(st.host + train::eval(A.offloaded, tokens, s)));
+  e.extra.set("framework_profile", std::string(j.profile->name));
   return e;
 }
 
