@@ -20,6 +20,7 @@ Result<GpuSpec> parse_gpu(const Value& v, const std::string& path, std::vector<s
   g.dense_bf16_flops = f.number("dense_bf16_flops", 0, 0, kMaxFlops);
   g.dense_fp16_flops = f.number("dense_fp16_flops", g.dense_bf16_flops, 0, kMaxFlops);
   g.dense_fp8_flops = f.number("dense_fp8_flops", 0, 0, kMaxFlops);
+  g.dense_fp4_flops = f.number("dense_fp4_flops", 0, 0, kMaxFlops);
   g.dense_int8_ops = f.number("dense_int8_ops", 0, 0, kMaxFlops);
   g.fp32_flops = f.number("fp32_flops", 0, 0, kMaxFlops);
   g.tdp_w = f.number("tdp_w", 0, 0, 1e5);

@@ -188,6 +188,8 @@ StageWeights stage_weights(const ModelInfo& mi, const Job& j, Loader loader, con
       case FormatKind::bnb_int8:
         return 1.0;
       case FormatKind::mxfp4:
+      case FormatKind::nvfp4:
+      case FormatKind::int4:
       case FormatKind::bnb_nf4:
       case FormatKind::bnb_fp4:
         return 0.5;

@@ -147,6 +147,11 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
     f.fail("quantization", "invalid_value",
            "quantization \"" + q + "\" is not supported; allowed: " + join_quoted(names));
   }
+  // GPTQ/AWQ/torchao group size (-1: one group per row, as GPTQ's desc_act checkpoints name it).
+  if (f.has("quantization_group_size")) {
+    const int64_t g = f.integer("quantization_group_size", j.format.group_size, -1, 1 << 20);
+    j.format.group_size = g <= 0 ? 0 : static_cast<int>(g);
+  }
   // Hugging Face's BitsAndBytesConfig keys refine a bnb-4bit format.
   const std::string quant_type = f.choice("bnb_4bit_quant_type", "", kQuantTypes);
   const std::optional<bool> dq = f.has("bnb_4bit_use_double_quant")
@@ -215,10 +220,12 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
   j.limit_worker_concurrency = f.integer("limit_worker_concurrency", 5, 1, 1 << 16);
 
   j.kv_elem_bytes = kv_element_bytes(j.kv_cache_dtype, j.dtype_bytes);
-  // TensorRT-LLM's FP8 checkpoints come from NVIDIA ModelOpt, whose hf_quant_config.json carries
-  // "kv_cache_quant_algo": "FP8" (ModelOpt's own example config); "auto" follows the checkpoint,
-  // so the cache is FP8 too (docs/model/inference.md).
-  if (j.backend == "tensorrt-llm" && j.kv_cache_dtype == "auto" && j.format.kind == FormatKind::fp8) j.kv_elem_bytes = 1;
+  // TensorRT-LLM's FP8 and NVFP4 checkpoints come from NVIDIA ModelOpt, whose hf_quant_config.json
+  // carries "kv_cache_quant_algo": "FP8" next to "quant_algo" "FP8" / "NVFP4"; "auto" follows the
+  // checkpoint, so the cache is FP8 too (docs/model/inference.md).
+  if (j.backend == "tensorrt-llm" && j.kv_cache_dtype == "auto" &&
+      (j.format.kind == FormatKind::fp8 || j.format.kind == FormatKind::nvfp4))
+    j.kv_elem_bytes = 1;
   const std::string ck = llamacpp_cache_type(f.text("cache_type_k", ""));
   const std::string cv = llamacpp_cache_type(f.text("cache_type_v", ""));
   if (!ck.empty() || !cv.empty()) {

@@ -166,13 +166,13 @@ Kernel kernel_for(const Job& j, const GpuSpec& g) {
     case FormatKind::bnb_int8: k.bandwidth_factor = 0.30; k.compute_factor = 0.5; k.name = "bnb-int8"; break;
     case FormatKind::bnb_nf4: case FormatKind::bnb_fp4:
       k.bandwidth_factor = 0.35; k.compute_factor = 0.6; k.name = "bnb-4bit"; break;
-    case FormatKind::gptq: case FormatKind::awq:
+    case FormatKind::gptq: case FormatKind::awq: case FormatKind::int4:
       if (j.format.bits >= 8) { k.bandwidth_factor = 0.70; k.name = "int8-group"; }
       else if (engine) { k.bandwidth_factor = 0.75; k.name = "int4-marlin"; }
       else { k.bandwidth_factor = 0.50; k.name = "int4-dequant"; }
       k.compute_factor = 0.8;
       break;
-    case FormatKind::mxfp4:
+    case FormatKind::mxfp4: case FormatKind::nvfp4:
       if (g.architecture == "blackwell") { k.gemm = Precision::fp4; k.bandwidth_factor = 0.9; k.name = "fp4"; }
       else { k.bandwidth_factor = 0.75; k.compute_factor = 0.8; k.name = "fp4-weight-only"; }
       break;

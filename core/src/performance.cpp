@@ -183,7 +183,9 @@ double peak_flops(const GpuSpec& g, Precision p, Precision* used) {
     return v;
   };
   switch (p) {
-    case Precision::fp4:  // no fp4 rate in the records: run at the fp8 rate (a floor)
+    case Precision::fp4:  // the record's FP4 rate; without one, the fp8 rate (a floor)
+      if (g.dense_fp4_flops > 0) return pick(Precision::fp4, g.dense_fp4_flops);
+      [[fallthrough]];
     case Precision::fp8:
       if (g.dense_fp8_flops > 0) return pick(Precision::fp8, g.dense_fp8_flops);
       break;

@@ -78,6 +78,8 @@ bool quantizable(const Tensor& t, const WeightFormat& f) {
     case FormatKind::fp32: case FormatKind::fp16: case FormatKind::bf16: return false;
     case FormatKind::gguf: return t.role != Role::router && t.role != Role::pos_embed;
     case FormatKind::mxfp4: return role_is_expert(t.role);  // gpt-oss: only the MoE experts
+    // torchao quantize_(model, int4_weight_only()) replaces every nn.Linear, the LM head too.
+    case FormatKind::int4: return role_is_linear(t.role) || t.role == Role::lm_head;
     default: return role_is_linear(t.role);  // nn.Linear inside decoder blocks; embed/lm_head stay
   }
 }
@@ -97,6 +99,10 @@ double bits_per_weight(const WeightFormat& f, int64_t in, int64_t out) {
       return bpw;
     }
     case FormatKind::mxfp4: return 4.0 + 8.0 / 32;
+    // NVFP4 (ModelOpt / TensorRT-LLM): an E4M3 scale per 16 elements (+ one fp32 scale per tensor).
+    case FormatKind::nvfp4: return 4.0 + 8.0 / 16;
+    // torchao int4_weight_only: scales_and_zeros in bf16, one pair per group of `group_size` inputs.
+    case FormatKind::int4: return 4.0 + 32.0 / (f.group_size > 0 ? f.group_size : 128);
     default: return 16;
   }
 }
@@ -117,7 +123,7 @@ const std::vector<std::string_view>& weight_format_names() {
   static const std::vector<std::string_view> names = [] {
     std::vector<std::string_view> n = {"none", "fp8", "int8", "gptq-int4", "gptq-int8", "gptq-int3",
                                        "gptq-int2", "awq-int4", "bnb-int8", "bnb-nf4", "bnb-nf4-dq",
-                                       "bnb-fp4", "bnb-fp4-dq", "mxfp4"};
+                                       "bnb-fp4", "bnb-fp4-dq", "mxfp4", "nvfp4", "int4"};
     static std::vector<std::string> gguf;
     for (const auto& m : kGgufMixes) gguf.push_back("gguf-" + std::string(m.ftype));
     for (const auto& g : gguf) n.push_back(g);
@@ -134,6 +140,8 @@ bool parse_weight_format(std::string_view name, WeightFormat& out) {
   if (name == "int8" || name == "w8a8") { out.kind = FormatKind::int8; out.bits = 8; return true; }
   if (name == "bnb-int8") { out.kind = FormatKind::bnb_int8; out.bits = 8; return true; }
   if (name == "mxfp4") { out.kind = FormatKind::mxfp4; out.bits = 4; return true; }
+  if (name == "nvfp4") { out.kind = FormatKind::nvfp4; out.bits = 4; out.group_size = 16; return true; }
+  if (name == "int4") { out.kind = FormatKind::int4; out.bits = 4; out.group_size = 128; return true; }
   if (name.starts_with("bnb-nf4") || name.starts_with("bnb-fp4")) {
     out.kind = name.starts_with("bnb-nf4") ? FormatKind::bnb_nf4 : FormatKind::bnb_fp4;
     out.bits = 4;

@@ -36,6 +36,7 @@ TEST_CASE("GPU records: units, ranges, dense figures and sources") {
     if (g.dense_bf16_flops > 0) CHECK(g.dense_bf16_flops > 1e12);  // FLOP/s, not TFLOPS
     // fp8 runs at most twice the 16-bit rate (datasheet rounding: L40S 733 vs 2 × 362.05).
     CHECK(g.dense_fp8_flops <= 2.05 * std::max(g.dense_bf16_flops, g.dense_fp16_flops) + 1);
+    CHECK(g.dense_fp4_flops <= 2.05 * g.dense_fp8_flops + 1);
     const Value* sources = rec.find("sources");
     REQUIRE(sources);
     CHECK(sources->is_array());

@@ -45,6 +45,8 @@ TEST_CASE("bits per weight of quantized linear layers follow the storage layouts
       {"gptq-int4", 4.0 + 16.0 / 128 + 4.0 / 128 + 32.0 / 4096},
       {"awq-int4", 4.0 + 16.0 / 128 + 4.0 / 128},
       {"gptq-int8", 8.0 + 16.0 / 128 + 8.0 / 128 + 32.0 / 4096},
+      {"nvfp4", 4.0 + 8.0 / 16},   // E2M1 + an E4M3 scale per 16 elements
+      {"int4", 4.0 + 32.0 / 128},  // torchao int4_weight_only: bf16 scale + zero per 128
   };
   for (const auto& row : rows) {
     CAPTURE(row.fmt);

@@ -21,6 +21,7 @@ struct GpuSpec {
   double dense_bf16_flops = 0;  // 0 = unknown / unsupported
   double dense_fp16_flops = 0;
   double dense_fp8_flops = 0;
+  double dense_fp4_flops = 0;
   double dense_int8_ops = 0;
   double fp32_flops = 0;
   double nvlink_bytes_per_s = 0;  // bidirectional per GPU; 0 = none

@@ -18,6 +18,8 @@ enum class FormatKind : uint8_t {
   bnb_nf4, bnb_fp4,  // bitsandbytes 4-bit, blocksize 64, optional double quant
   gptq, awq,  // group-wise integer (bits 2..8), fp16 scales, packed zeros (+ g_idx for GPTQ)
   mxfp4,      // OCP MX fp4: 4-bit elements + one 8-bit scale per 32 (gpt-oss experts)
+  nvfp4,      // NVIDIA NVFP4: 4-bit E2M1 elements + one FP8 E4M3 scale per 16, every decoder linear
+  int4,       // torchao int4 weight-only: 4-bit + bf16 scale and zero per group (default 128)
   gguf,       // llama.cpp file types (per-tensor mixes)
 };
 
