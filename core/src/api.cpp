@@ -188,14 +188,18 @@ Result<Answer> run_estimate(const Value& request) {
 std::string error_response(const Error& e) { return error_json(e); }
 
 std::string estimate_json(std::string_view request) {
+#if defined(__cpp_exceptions)
   try {
+#endif
     auto v = parse_json(request);
     if (!v) return error_json(v.error());
     if (const Value* t = v->find("task"); t && t->is_string() && t->as_string() == "recommend") return recommend_value(*v);
     return estimate_value(*v);
+#if defined(__cpp_exceptions)
   } catch (const std::exception& e) {
     return error_json(Error{"internal_error", "", std::string("internal error: ") + e.what()});
   }
+#endif
 }
 
 std::string models_json() {

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <mutex>
+#include <optional>
 
 #include "llmsizer/fields.hpp"
 #include "llmsizer/json_io.hpp"
@@ -15,42 +18,91 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+struct GpuEntry {
+  GpuSpec spec;
+  Value record;
+};
+
+std::optional<GpuEntry> load_gpu(size_t i, std::vector<std::string>* errors) {
+  auto v = parse_json(data::kGpuFiles[i]);
+  if (!v) {
+    if (errors) errors->push_back("gpu file " + std::to_string(i) + ": " + v.error().message);
+    return std::nullopt;
+  }
+  auto g = parse_gpu(*v, "", nullptr);
+  if (!g) {
+    if (errors) errors->push_back("gpu " + g.error().path + ": " + g.error().message);
+    return std::nullopt;
+  }
+  return GpuEntry{std::move(g).value(), std::move(v).value()};
+}
+
+std::optional<ModelPreset> load_model(size_t i, std::vector<std::string>* errors) {
+  auto v = parse_json(data::kModelFiles[i]);
+  if (!v) {
+    if (errors) errors->push_back("model file " + std::to_string(i) + ": " + v.error().message);
+    return std::nullopt;
+  }
+  ModelPreset p;
+  const Value& r = *v;
+  auto str = [&](const char* k) { const Value* x = r.find(k); return x && x->is_string() ? x->as_string() : std::string(); };
+  p.id = str("id");
+  p.name = str("name");
+  p.family = str("family");
+  if (const Value* a = r.find("aliases"); a && a->is_array())
+    for (const auto& x : a->items())
+      if (x.is_string()) p.aliases.push_back(lower(x.as_string()));
+  if (const Value* st = r.find("params_stated"); st && st->is_number()) p.params_stated = st->as_double();
+  const Value* cfg = r.find("config");
+  if (!cfg) {
+    if (errors) errors->push_back("model " + p.id + ": no config");
+    return std::nullopt;
+  }
+  p.config = *cfg;
+  auto spec = import_model_config(p.config, "/config");
+  if (!spec) {
+    if (errors) errors->push_back("model " + p.id + ": " + spec.error().path + ": " + spec.error().message);
+    return std::nullopt;
+  }
+  p.spec = std::move(spec).value();
+  p.spec.id = p.id;
+  p.spec.warnings.clear();
+  p.params = count_params(p.spec);
+  return p;
+}
+
 Catalog load() {
   Catalog c;
-  for (size_t i = 0; i < data::kGpuFileCount; ++i) {
-    auto v = parse_json(data::kGpuFiles[i]);
-    if (!v) { c.errors.push_back("gpu file " + std::to_string(i) + ": " + v.error().message); continue; }
-    auto g = parse_gpu(*v, "", nullptr);
-    if (!g) { c.errors.push_back("gpu " + g.error().path + ": " + g.error().message); continue; }
-    c.gpus.push_back(std::move(g).value());
-    c.gpu_records.push_back(std::move(v).value());
-  }
-  for (size_t i = 0; i < data::kModelFileCount; ++i) {
-    auto v = parse_json(data::kModelFiles[i]);
-    if (!v) { c.errors.push_back("model file " + std::to_string(i) + ": " + v.error().message); continue; }
-    ModelPreset p;
-    const Value& r = *v;
-    auto str = [&](const char* k) { const Value* x = r.find(k); return x && x->is_string() ? x->as_string() : std::string(); };
-    p.id = str("id");
-    p.name = str("name");
-    p.family = str("family");
-    if (const Value* a = r.find("aliases"); a && a->is_array())
-      for (const auto& x : a->items())
-        if (x.is_string()) p.aliases.push_back(lower(x.as_string()));
-    if (const Value* s = r.find("params_stated"); s && s->is_number()) p.params_stated = s->as_double();
-    const Value* cfg = r.find("config");
-    if (!cfg) { c.errors.push_back("model " + p.id + ": no config"); continue; }
-    p.config = *cfg;
-    auto spec = import_model_config(p.config, "/config");
-    if (!spec) { c.errors.push_back("model " + p.id + ": " + spec.error().path + ": " + spec.error().message); continue; }
-    p.spec = std::move(spec).value();
-    p.spec.id = p.id;
-    p.spec.warnings.clear();
-    p.params = count_params(p.spec);
-    c.models.push_back(std::move(p));
-  }
+  for (size_t i = 0; i < data::kGpuFileCount; ++i)
+    if (auto g = load_gpu(i, &c.errors)) {
+      c.gpus.push_back(std::move(g->spec));
+      c.gpu_records.push_back(std::move(g->record));
+    }
+  for (size_t i = 0; i < data::kModelFileCount; ++i)
+    if (auto p = load_model(i, &c.errors)) c.models.push_back(std::move(*p));
   std::sort(c.models.begin(), c.models.end(), [](const auto& a, const auto& b) { return lower(a.id) < lower(b.id); });
   return c;
+}
+
+bool& catalog_loaded() {
+  static bool loaded = false;
+  return loaded;
+}
+
+// Index of the record whose lookup key names `l` (lowercase), or npos.
+size_t find_key(const std::string_view* keys, size_t count, const std::string& l) {
+  const std::string needle = "|" + l + "|";
+  for (size_t i = 0; i < count; ++i)
+    if (keys[i].find(needle) != std::string_view::npos) return i;
+  // "org/name" given without the org.
+  for (size_t i = 0; i < count; ++i) {
+    const std::string_view k = keys[i];
+    const size_t end = k.find('|', 1);
+    const std::string_view id = k.substr(1, end - 1);
+    const size_t slash = id.find('/');
+    if (slash != std::string_view::npos && id.substr(slash + 1) == l) return i;
+  }
+  return std::string_view::npos;
 }
 
 template <typename Items, typename Ids>
@@ -76,30 +128,53 @@ std::vector<std::string> nearest(std::string_view query, const Items& items, Ids
 }  // namespace
 
 const Catalog& catalog() {
-  static const Catalog c = load();
+  static const Catalog c = [] {
+    Catalog loaded = load();
+    catalog_loaded() = true;
+    return loaded;
+  }();
   return c;
 }
 
 const GpuSpec* find_gpu(std::string_view id) {
   const std::string l = lower(id);
-  for (const auto& g : catalog().gpus)
-    if (g.id == l) return &g;
-  return nullptr;
+  if (catalog_loaded()) {
+    for (const auto& g : catalog().gpus)
+      if (g.id == l) return &g;
+    return nullptr;
+  }
+  static std::mutex mu;
+  static std::map<size_t, std::optional<GpuEntry>> cache;
+  const size_t i = find_key(data::kGpuFilesKeys, data::kGpuFileCount, l);
+  if (i == std::string_view::npos) return nullptr;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(i);
+  if (it == cache.end()) it = cache.emplace(i, load_gpu(i, nullptr)).first;
+  return it->second && it->second->spec.id == l ? &it->second->spec : nullptr;
 }
 
 const ModelPreset* find_model(std::string_view id) {
   const std::string l = lower(id);
-  for (const auto& m : catalog().models) {
-    if (lower(m.id) == l) return &m;
-    if (std::find(m.aliases.begin(), m.aliases.end(), l) != m.aliases.end()) return &m;
+  if (catalog_loaded()) {
+    for (const auto& m : catalog().models) {
+      if (lower(m.id) == l) return &m;
+      if (std::find(m.aliases.begin(), m.aliases.end(), l) != m.aliases.end()) return &m;
+    }
+    for (const auto& m : catalog().models) {
+      const std::string lm = lower(m.id);
+      const auto slash = lm.find('/');
+      if (slash != std::string::npos && lm.substr(slash + 1) == l) return &m;
+    }
+    return nullptr;
   }
-  // "org/name" given without the org, or with a different case of org.
-  for (const auto& m : catalog().models) {
-    const std::string lm = lower(m.id);
-    const auto slash = lm.find('/');
-    if (slash != std::string::npos && lm.substr(slash + 1) == l) return &m;
-  }
-  return nullptr;
+  static std::mutex mu;
+  static std::map<size_t, std::optional<ModelPreset>> cache;
+  const size_t i = find_key(data::kModelFilesKeys, data::kModelFileCount, l);
+  if (i == std::string_view::npos) return nullptr;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(i);
+  if (it == cache.end()) it = cache.emplace(i, load_model(i, nullptr)).first;
+  return it->second ? &*it->second : nullptr;
 }
 
 std::vector<std::string> nearest_gpu_ids(std::string_view id, size_t n) {

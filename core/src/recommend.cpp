@@ -276,13 +276,17 @@ std::string recommend_value(const Value& request) {
 }
 
 std::string recommend_json(std::string_view request) {
+#if defined(__cpp_exceptions)
   try {
+#endif
     auto v = parse_json(request);
     if (!v) return error_response(v.error());
     return recommend_value(*v);
+#if defined(__cpp_exceptions)
   } catch (const std::exception& e) {
     return error_response(Error{"internal_error", "", std::string("internal error: ") + e.what()});
   }
+#endif
 }
 
 }  // namespace llmsizer

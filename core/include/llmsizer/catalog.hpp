@@ -30,17 +30,21 @@ struct Catalog {
   std::vector<std::string> errors;  // data files that failed to load (a test asserts none)
 };
 
+// The whole catalog, every record parsed (listings, the recommendation sweep, tests).
 const Catalog& catalog();
+// One record by name: parses only that record (and keeps it) unless the whole catalog is loaded.
 const GpuSpec* find_gpu(std::string_view id);
 const ModelPreset* find_model(std::string_view id);  // HF id (case-insensitive) or an alias
 std::vector<std::string> nearest_gpu_ids(std::string_view id, size_t n);
 std::vector<std::string> nearest_model_ids(std::string_view id, size_t n);
 
-// Embedded data (generated file).
+// Embedded data (generated file): the records and, for each, its lookup key "|id|alias|…|".
 namespace data {
 extern const std::string_view kGpuFiles[];
+extern const std::string_view kGpuFilesKeys[];
 extern const size_t kGpuFileCount;
 extern const std::string_view kModelFiles[];
+extern const std::string_view kModelFilesKeys[];
 extern const size_t kModelFileCount;
 }  // namespace data
 
