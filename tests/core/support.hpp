@@ -1,7 +1,10 @@
 // Test helpers: run a request through the real JSON API and read the answer back.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 
@@ -20,6 +23,27 @@ inline llmsizer::Value run(const std::string& request) {
 // Follows a dotted path with [id] selectors: "per_gpu.components[weights].bytes".
 inline const llmsizer::Value* at(const llmsizer::Value& v, const std::string& path) {
   return llmsizer::metric_at(v, path);
+}
+
+// One metric's thresholds in an accuracy suite; a bound above 1 means "not asserted" (the
+// target is not reached and the suite's header comment says why; never a loosened bound).
+struct Threshold {
+  std::string metric;
+  double median, p90;
+};
+
+inline void check_thresholds(const llmsizer::SuiteSummary& s, std::initializer_list<Threshold> rows) {
+  for (const auto& row : rows) {
+    CAPTURE(row.metric);
+    const llmsizer::Value* m = s.by_metric.find(row.metric);
+    REQUIRE_MESSAGE(m, "no case measures " << row.metric);
+    const double median = m->find("median_error")->as_double(), p90 = m->find("p90_error")->as_double();
+    CAPTURE(median);
+    CAPTURE(p90);
+    CHECK(m->find("answered")->as_int() > 0);
+    if (row.median <= 1) CHECK(median <= row.median);
+    if (row.p90 <= 1) CHECK(p90 <= row.p90);
+  }
 }
 
 inline std::string read_file(const std::string& relative) {
