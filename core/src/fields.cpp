@@ -135,8 +135,12 @@ std::string Fields::choice(std::string_view key, std::string_view fallback,
 
 void Fields::unknown_keys(std::vector<std::string>& warnings) const {
   if (!object_.is_object()) return;
+  // At most kMaxUnknownKeyWarnings per object (a hostile request can carry thousands of keys;
+  // each did-you-mean costs an edit distance against every known key).
+  size_t unknown = 0;
   for (const auto& [k, v] : object_.members()) {
     if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
+    if (++unknown > kMaxUnknownKeyWarnings) continue;
     std::string w = "unknown key " + path_of(k) + " was ignored";
     size_t best = 3;
     std::string_view guess;
@@ -147,6 +151,9 @@ void Fields::unknown_keys(std::vector<std::string>& warnings) const {
     if (!guess.empty()) w += "; did you mean \"" + std::string(guess) + "\"?";
     warnings.push_back(std::move(w));
   }
+  if (unknown > kMaxUnknownKeyWarnings)
+    warnings.push_back("… and " + std::to_string(unknown - kMaxUnknownKeyWarnings) + " more unknown keys under " +
+                       (path_.empty() ? std::string("the request") : path_) + " were ignored");
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {

@@ -95,7 +95,7 @@ Result<Estimate> estimate_llamacpp(const Common& c, const Job& j, const ModelInf
         "The backend's context on each GPU used.");
 
   KvCacheInfo k;
-  k.bytes_per_token = static_cast<int64_t>(std::llround(layers.bytes_per_token()));
+  k.bytes_per_token = to_int64(std::llround(layers.bytes_per_token()));
   k.capacity_tokens = n_ctx;
   k.block_size = pad;
   k.num_blocks = n_ctx / pad;
@@ -107,20 +107,20 @@ Result<Estimate> estimate_llamacpp(const Common& c, const Job& j, const ModelInf
   const double per_ctx = (kv_per_layer / static_cast<double>(n_ctx)) * gpu_kv_layers / devices +
                          (fa ? 0 : ub * static_cast<double>(m.num_attention_heads) * 4);
   const double room = visible - (gpu_used - gpu_kv - kq);
-  k.max_context_fit = any_gpu && per_ctx > 0 ? static_cast<int64_t>(std::max(0.0, room / per_ctx)) : n_ctx;
+  k.max_context_fit = any_gpu && per_ctx > 0 ? to_int64(std::max(0.0, room / per_ctx)) : n_ctx;
   e.kv_cache = k;
 
-  e.peak.allocated_bytes = static_cast<int64_t>(gpu_used - (any_gpu ? kCudaContextBytes : 0));
+  e.peak.allocated_bytes = to_int64(gpu_used - (any_gpu ? kCudaContextBytes : 0));
   e.peak.reserved_bytes = e.peak.allocated_bytes;
-  e.peak.device_bytes = static_cast<int64_t>(gpu_used);
-  e.low_bytes = static_cast<int64_t>(gpu_used * 0.98);
-  e.high_bytes = static_cast<int64_t>(gpu_used * 1.05 + 100 * kMiB);
+  e.peak.device_bytes = to_int64(gpu_used);
+  e.low_bytes = to_int64(gpu_used * 0.98);
+  e.high_bytes = to_int64(gpu_used * 1.05 + 100 * kMiB);
   e.fits = gpu_used <= visible;
   if (!e.fits)
     e.warnings.push_back(
         "does not fit: lower n_gpu_layers (layers stay in host memory, slower) or n_ctx, or use a "
         "quantized cache type (q8_0 halves the KV cache)");
-  e.host_bytes = static_cast<int64_t>(host_weights + host_kv + host_compute);
+  e.host_bytes = to_int64(host_weights + host_kv + host_compute);
   Value host = Value::array();
   host.push(Value::object({{"id", "weights"}, {"bytes", host_weights}}));
   host.push(Value::object({{"id", "kv_cache"}, {"bytes", host_kv}}));

@@ -50,7 +50,7 @@ Result<Estimate> estimate_sglang(const Common& c, const Job& j, const ModelInfo&
   const double cell = layers.bytes_per_token();
   const double rest = fraction * free_init - w.total();
   const int64_t page = j.page_size > 0 ? j.page_size : 1;
-  int64_t tokens = rest > 0 && cell > 0 ? static_cast<int64_t>(rest / cell) / page * page : 0;
+  int64_t tokens = rest > 0 && cell > 0 ? to_int64(rest / cell) / page * page : 0;
   if (j.max_total_tokens > 0) tokens = std::min(tokens, j.max_total_tokens);
   const double kv = static_cast<double>(tokens) * cell;
 
@@ -102,7 +102,7 @@ Result<Estimate> estimate_sglang(const Common& c, const Job& j, const ModelInfo&
         Value::object({{"cuda_graph_max_bs", graph_bs}, {"graphs", graphs}}), "Decode graphs captured after the pool.");
 
   KvCacheInfo k;
-  k.bytes_per_token = static_cast<int64_t>(std::llround(cell));
+  k.bytes_per_token = to_int64(std::llround(cell));
   k.capacity_tokens = tokens;
   k.block_size = page;
   k.num_blocks = tokens / page;
@@ -111,11 +111,11 @@ Result<Estimate> estimate_sglang(const Common& c, const Job& j, const ModelInfo&
   k.max_context_fit = tokens;
   e.kv_cache = k;
   const double used = static_cast<double>(e.total_bytes());
-  e.peak.allocated_bytes = static_cast<int64_t>(w.total() + kv + act);
-  e.peak.reserved_bytes = static_cast<int64_t>(w.total() + kv + act + cg);
-  e.peak.device_bytes = static_cast<int64_t>(used);
-  e.low_bytes = static_cast<int64_t>(used - 0.3 * (act + cg));
-  e.high_bytes = static_cast<int64_t>(used + 0.3 * (act + cg));
+  e.peak.allocated_bytes = to_int64(w.total() + kv + act);
+  e.peak.reserved_bytes = to_int64(w.total() + kv + act + cg);
+  e.peak.device_bytes = to_int64(used);
+  e.low_bytes = to_int64(used - 0.3 * (act + cg));
+  e.high_bytes = to_int64(used + 0.3 * (act + cg));
   e.fits = tokens > 0 && used <= total;
   if (tokens <= 0)
     e.warnings.push_back("no room for the KV pool: the weights exceed mem_fraction_static × free memory");
@@ -124,7 +124,7 @@ Result<Estimate> estimate_sglang(const Common& c, const Job& j, const ModelInfo&
                          gib_text(total - startup - fraction * free_init + 0) +
                          " left outside mem_fraction_static; "
                          "lower mem_fraction_static or cuda_graph_max_bs");
-  e.host_bytes = static_cast<int64_t>(w.tensors);
+  e.host_bytes = to_int64(w.tensors);
   e.extra = Value::object({{"cuda_total_memory_bytes", total},
                            {"mem_fraction_static", fraction},
                            {"max_total_num_tokens", tokens},

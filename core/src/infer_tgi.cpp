@@ -37,7 +37,7 @@ Result<Estimate> estimate_tgi(const Common& c, const Job& j, const ModelInfo& mi
   const int64_t block = j.block_size > 0 ? j.block_size : (j.version.known() && !j.version.at_least(3, 0) ? 16 : 1);
   const KvLayers layers = kv_layers(m, j.kv_elem_bytes, j.tp, s.first_layer, s.last_layer, true);
   const double block_bytes = layers.bytes_per_token() * static_cast<double>(block);
-  int64_t blocks = free > 0 ? static_cast<int64_t>(free * kWiggleRoom / block_bytes) : 0;
+  int64_t blocks = free > 0 ? to_int64(free * kWiggleRoom / block_bytes) : 0;
   if (j.max_batch_total_tokens > 0) blocks = std::min(blocks, (j.max_batch_total_tokens + block - 1) / block);
   const int64_t tokens = blocks * block;
   const double kv = static_cast<double>(blocks) * block_bytes;
@@ -66,7 +66,7 @@ Result<Estimate> estimate_tgi(const Common& c, const Job& j, const ModelInfo& mi
         "Captured after the KV cache, inside the 10 % wiggle room.");
 
   KvCacheInfo k;
-  k.bytes_per_token = static_cast<int64_t>(std::llround(layers.bytes_per_token()));
+  k.bytes_per_token = to_int64(std::llround(layers.bytes_per_token()));
   k.capacity_tokens = tokens;
   k.block_size = block;
   k.num_blocks = blocks;
@@ -74,16 +74,16 @@ Result<Estimate> estimate_tgi(const Common& c, const Job& j, const ModelInfo& mi
   k.max_context_fit = tokens;
   e.kv_cache = k;
   const double used = static_cast<double>(e.total_bytes());
-  e.peak.allocated_bytes = static_cast<int64_t>(w.total() + kv + act);
-  e.peak.reserved_bytes = static_cast<int64_t>(w.total() + kv + act + cg);
-  e.peak.device_bytes = static_cast<int64_t>(used);
-  e.low_bytes = static_cast<int64_t>(used * 0.97);
-  e.high_bytes = static_cast<int64_t>(used * 1.03);
+  e.peak.allocated_bytes = to_int64(w.total() + kv + act);
+  e.peak.reserved_bytes = to_int64(w.total() + kv + act + cg);
+  e.peak.device_bytes = to_int64(used);
+  e.low_bytes = to_int64(used * 0.97);
+  e.high_bytes = to_int64(used * 1.03);
   e.fits = tokens >= max_total && used <= total;
   if (tokens < max_total)
     e.warnings.push_back("TGI will refuse to start: max_batch_total_tokens (" + std::to_string(tokens) +
                          ") is below max_total_tokens (" + std::to_string(max_total) + ")");
-  e.host_bytes = static_cast<int64_t>(w.tensors);
+  e.host_bytes = to_int64(w.tensors);
   e.extra = Value::object({{"cuda_total_memory_bytes", total},
                            {"max_batch_total_tokens", tokens},
                            {"max_total_tokens", max_total},

@@ -169,28 +169,28 @@ Result<Estimate> estimate_transformers(const Common& c, const Job& job, const Mo
         "Outside torch.cuda.max_memory_allocated: the context, and blocks the allocator keeps cached.");
 
   KvCacheInfo kv;
-  kv.bytes_per_token = static_cast<int64_t>(std::llround(s.layers.bytes_per_token()));
+  kv.bytes_per_token = to_int64(std::llround(s.layers.bytes_per_token()));
   const double device = static_cast<double>(c.gpu.memory_bytes);
   const double room = cuda_visible_bytes(c.gpu) - kCudaContextBytes - (allocated - s.kv_final) * (1 + kAllocatorSlack);
   const double per_token_batch = s.layers.bytes_per_token() * (1 + kAllocatorSlack);
-  kv.capacity_tokens = room > 0 && per_token_batch > 0 ? static_cast<int64_t>(room / per_token_batch) : 0;
+  kv.capacity_tokens = room > 0 && per_token_batch > 0 ? to_int64(room / per_token_batch) : 0;
   kv.max_concurrency =
       p.total_tokens > 0 ? static_cast<double>(kv.capacity_tokens) / static_cast<double>(p.total_tokens) : 0;
   kv.max_context_fit = s.layers.window > 0 && s.layers.full == 0 ? kv.capacity_tokens
                                                                  : kv.capacity_tokens / std::max<int64_t>(1, p.batch);
   e.kv_cache = kv;
 
-  e.peak.allocated_bytes = static_cast<int64_t>(allocated);
-  e.peak.reserved_bytes = static_cast<int64_t>(allocated + slack);
-  e.peak.device_bytes = static_cast<int64_t>(allocated + slack + kCudaContextBytes);
+  e.peak.allocated_bytes = to_int64(allocated);
+  e.peak.reserved_bytes = to_int64(allocated + slack);
+  e.peak.device_bytes = to_int64(allocated + slack + kCudaContextBytes);
   const double t = static_cast<double>(e.total_bytes());
-  e.low_bytes = static_cast<int64_t>(t - 0.05 * dynamic - 0.01 * s.weights.total());
-  e.high_bytes = static_cast<int64_t>(t + 0.15 * dynamic + 0.01 * s.weights.total());
+  e.low_bytes = to_int64(t - 0.05 * dynamic - 0.01 * s.weights.total());
+  e.high_bytes = to_int64(t + 0.15 * dynamic + 0.01 * s.weights.total());
   e.fits = static_cast<double>(e.peak.device_bytes) <= cuda_visible_bytes(c.gpu);
   if (!e.fits)
     e.warnings.push_back("out of memory: the peak (" + gib_text(static_cast<double>(e.peak.device_bytes)) +
                          ") exceeds the " + gib_text(cuda_visible_bytes(c.gpu)) + " the GPU exposes");
-  e.host_bytes = static_cast<int64_t>(
+  e.host_bytes = to_int64(
       stage_weights(mi, j, Loader::transformers, Stage{0, m.num_hidden_layers, true, true}).tensors);
   (void)device;
 

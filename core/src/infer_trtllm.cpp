@@ -47,7 +47,7 @@ Result<Estimate> estimate_trtllm(const Common& c, const Job& j, const ModelInfo&
   const int64_t block = j.tokens_per_block > 0 ? j.tokens_per_block : (v.known() && !v.at_least(0, 15) ? 64 : 32);
   const KvLayers layers = kv_layers(m, j.kv_elem_bytes, j.tp, s.first_layer, s.last_layer, false);
   const double block_bytes = layers.bytes_per_token() * static_cast<double>(block);
-  const int64_t blocks = free > 0 ? static_cast<int64_t>(fraction * free / block_bytes) : 0;
+  const int64_t blocks = free > 0 ? to_int64(fraction * free / block_bytes) : 0;
   const int64_t tokens = blocks * block;
   const double kv = static_cast<double>(blocks) * block_bytes;
 
@@ -69,7 +69,7 @@ Result<Estimate> estimate_trtllm(const Common& c, const Job& j, const ModelInfo&
         "Paged KV cache allocated once at start-up.");
 
   KvCacheInfo k;
-  k.bytes_per_token = static_cast<int64_t>(std::llround(layers.bytes_per_token()));
+  k.bytes_per_token = to_int64(std::llround(layers.bytes_per_token()));
   k.capacity_tokens = tokens;
   k.block_size = block;
   k.num_blocks = blocks;
@@ -77,17 +77,17 @@ Result<Estimate> estimate_trtllm(const Common& c, const Job& j, const ModelInfo&
   k.max_context_fit = tokens;
   e.kv_cache = k;
   const double used = static_cast<double>(e.total_bytes());
-  e.peak.allocated_bytes = static_cast<int64_t>(used - startup);
+  e.peak.allocated_bytes = to_int64(used - startup);
   e.peak.reserved_bytes = e.peak.allocated_bytes;
-  e.peak.device_bytes = static_cast<int64_t>(used);
-  e.low_bytes = static_cast<int64_t>(used * 0.97);
-  e.high_bytes = static_cast<int64_t>(used * 1.03);
+  e.peak.device_bytes = to_int64(used);
+  e.low_bytes = to_int64(used * 0.97);
+  e.high_bytes = to_int64(used * 1.03);
   e.fits = blocks > 0;
   if (blocks <= 0)
     e.warnings.push_back(
         "no memory left for the KV cache after the engine, activations and runtime buffers; "
         "lower max_batch_size / max_num_tokens or quantize");
-  e.host_bytes = static_cast<int64_t>(w.tensors);
+  e.host_bytes = to_int64(w.tensors);
   e.extra = Value::object(
       {{"cuda_total_memory_bytes", total}, {"max_batch_size", max_batch}, {"max_num_tokens", max_tokens}});
   return e;

@@ -115,7 +115,7 @@ Policy resolve(const Common& c, const Job& j, const ModelInfo& mi) {
       const std::string mode = j.cudagraph_mode.empty() ? "FULL_AND_PIECEWISE" : j.cudagraph_mode;
       int64_t decode_sizes = 0;
       for (int64_t s : p.capture_sizes) decode_sizes += s <= p.max_num_seqs ? 1 : 0;
-      const int64_t n = static_cast<int64_t>(p.capture_sizes.size());
+      const int64_t n = to_int64(p.capture_sizes.size());
       if (mode == "PIECEWISE")
         p.piecewise_graphs = n;
       else if (mode == "FULL")
@@ -132,7 +132,7 @@ Policy resolve(const Common& c, const Job& j, const ModelInfo& mi) {
       for (int64_t s : {1, 2, 4})
         if (s <= p.max_num_seqs) p.capture_sizes.push_back(s);
       for (int64_t s = 8; s <= 256 && s <= std::max<int64_t>(8, p.max_num_seqs); s += 8) p.capture_sizes.push_back(s);
-      p.full_graphs = static_cast<int64_t>(p.capture_sizes.size());
+      p.full_graphs = to_int64(p.capture_sizes.size());
     }
   }
   return p;
@@ -229,7 +229,7 @@ Result<Estimate> estimate_vllm(const Common& c, const Job& j, const ModelInfo& m
     r.groups = vllm_kv_groups(r.layers, p.hybrid);
     const double page = r.layers.bytes_per_token_layer * static_cast<double>(p.block_size);
     r.num_blocks = r.kv_available > 0
-                       ? static_cast<int64_t>(r.kv_available /
+                       ? to_int64(r.kv_available /
                                               (page * static_cast<double>(std::max<int64_t>(1, r.groups.group_size))))
                        : 0;
     stages.push_back(std::move(r));
@@ -346,7 +346,7 @@ Result<Estimate> estimate_vllm(const Common& c, const Job& j, const ModelInfo& m
                       : "Captured after the KV cache is sized, outside the gpu_memory_utilization budget.");
 
   KvCacheInfo kv;
-  kv.bytes_per_token = static_cast<int64_t>(std::llround(s0.layers.bytes_per_token()));
+  kv.bytes_per_token = to_int64(std::llround(s0.layers.bytes_per_token()));
   kv.block_size = p.block_size;
   kv.num_blocks = num_blocks;
   kv.capacity_tokens = capacity;
@@ -367,21 +367,21 @@ Result<Estimate> estimate_vllm(const Common& c, const Job& j, const ModelInfo& m
   const double kv_alloc = static_cast<double>(num_blocks) * s0.layers.bytes_per_token_layer *
                           static_cast<double>(p.block_size) * static_cast<double>(s0.groups.group_size);
   if (starts) {
-    e.peak.allocated_bytes = static_cast<int64_t>(s0.weights.total() + kv_alloc + s0.activations);
-    e.peak.reserved_bytes = static_cast<int64_t>(s0.weights.total() + kv_alloc + s0.activations + s0.cuda_graphs);
-    e.peak.device_bytes = static_cast<int64_t>(std::max(device_peak, startup + s0.non_torch + e.peak.reserved_bytes));
+    e.peak.allocated_bytes = to_int64(s0.weights.total() + kv_alloc + s0.activations);
+    e.peak.reserved_bytes = to_int64(s0.weights.total() + kv_alloc + s0.activations + s0.cuda_graphs);
+    e.peak.device_bytes = to_int64(std::max(device_peak, startup + s0.non_torch + e.peak.reserved_bytes));
   } else {
-    e.peak.allocated_bytes = static_cast<int64_t>(s0.weights.total() + s0.activations);
+    e.peak.allocated_bytes = to_int64(s0.weights.total() + s0.activations);
     e.peak.reserved_bytes = e.peak.allocated_bytes;
-    e.peak.device_bytes = static_cast<int64_t>(startup + s0.non_torch + s0.weights.total() + s0.activations);
+    e.peak.device_bytes = to_int64(startup + s0.non_torch + s0.weights.total() + s0.activations);
   }
   const double budget_total = static_cast<double>(e.total_bytes());
-  e.low_bytes = static_cast<int64_t>(budget_total - 0.3 * worst_cg);
-  e.high_bytes = static_cast<int64_t>(budget_total + 0.3 * worst_cg + kStartupMarginBytes);
+  e.low_bytes = to_int64(budget_total - 0.3 * worst_cg);
+  e.high_bytes = to_int64(budget_total + 0.3 * worst_cg + kStartupMarginBytes);
   e.fits = starts;
   e.host_bytes =
-      static_cast<int64_t>(stage_weights(mi, j, Loader::vllm, Stage{0, m.num_hidden_layers, true, true}).tensors);
-  if (!p.v1) e.host_bytes += static_cast<int64_t>((j.swap_space_bytes >= 0 ? j.swap_space_bytes : 4 * kGiB) * tp);
+      to_int64(stage_weights(mi, j, Loader::vllm, Stage{0, m.num_hidden_layers, true, true}).tensors);
+  if (!p.v1) e.host_bytes += to_int64((j.swap_space_bytes >= 0 ? j.swap_space_bytes : 4 * kGiB) * tp);
 
   Value x = Value::object({{"engine", p.v1 ? "v1" : "v0"}});
   x.set("vllm_requested_memory_bytes", requested);

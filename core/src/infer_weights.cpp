@@ -55,7 +55,7 @@ int64_t vision_tower_params(const Value& vc, int64_t text_hidden) {
   const double positions = image > 0 ? std::pow(std::floor(image / p), 2) * h : 0;
   const double out = number_or(member(&vc, "vision_output_dim"), number_or(member(&vc, "output_dim"), h));
   const double projector = out * static_cast<double>(text_hidden);
-  return static_cast<int64_t>(layers * per_layer + channels * p * p * h + h + positions + 2 * h + projector);
+  return to_int64(layers * per_layer + channels * p * p * h + h + positions + 2 * h + projector);
 }
 
 }  // namespace
@@ -82,7 +82,7 @@ ModelInfo model_info(const Common& c, const Value* model_json) {
   };
 
   mi.max_position = m.max_position_embeddings;
-  if (mi.max_position <= 0) mi.max_position = static_cast<int64_t>(number_or(key("max_position_embeddings"), 0));
+  if (mi.max_position <= 0) mi.max_position = to_int64(number_or(key("max_position_embeddings"), 0));
 
   // Rotary cos/sin caches (layers/rotary_embedding.py): one [positions, rotary_dim] buffer per
   // distinct rope, in the model dtype. Linear and dynamic-NTK scaling cache max_position·factor
@@ -93,7 +93,7 @@ ModelInfo model_info(const Common& c, const Value* model_json) {
   if (!m.alibi && !learned_positions) {
     double factor = number_or(key("partial_rotary_factor"), number_or(key("rotary_pct"), 1.0));
     mi.rotary_dim =
-        m.attention == Attention::mla ? m.qk_rope_head_dim : static_cast<int64_t>(std::llround(m.head_dim * factor));
+        m.attention == Attention::mla ? m.qk_rope_head_dim : to_int64(std::llround(m.head_dim * factor));
     if (const Value* rd = key("rotary_dim"); rd && rd->is_number()) mi.rotary_dim = rd->as_int();
     const double base_positions = static_cast<double>(mi.max_position);
     double positions = base_positions;
@@ -255,8 +255,8 @@ StageWeights stage_weights(const ModelInfo& mi, const Job& j, Loader loader, con
       const bool down = t.role == Role::expert_down;
       const double inter = static_cast<double>(down ? t.in_features : t.out_features) / tp;
       const double hid = static_cast<double>(down ? t.out_features : t.in_features);
-      const double grow = static_cast<double>(round_up(static_cast<int64_t>(inter), 128)) *
-                              static_cast<double>(round_up(static_cast<int64_t>(hid), 256)) / (inter * hid) -
+      const double grow = static_cast<double>(round_up(to_int64(inter), 128)) *
+                              static_cast<double>(round_up(to_int64(hid), 256)) / (inter * hid) -
                           1.0;
       w.kernel_padding += bytes * here * grow;
     }

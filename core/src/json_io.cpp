@@ -58,7 +58,7 @@ class ValueSax {
     if (stack_.empty()) {
       root_ = std::move(v);
     } else if (stack_.back().v.is_object()) {
-      stack_.back().v.set(key_, std::move(v));
+      stack_.back().v.append(std::move(key_), std::move(v));
     } else {
       stack_.back().v.push(std::move(v));
     }

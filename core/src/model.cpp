@@ -360,6 +360,16 @@ Result<ModelSpec> import_model_config(const Value& config, const std::string& pa
   if (!m.tie_word_embeddings) add(Role::lm_head, V, h, 1, -1, -1);
   if (fam.lm_head_bias) add(Role::lm_head_bias, 1, V, 1, -1, -1, true);
 
+  // Absurd sizes are refused, not computed (every byte figure must stay a finite int64).
+  {
+    double total = 0;
+    for (const auto& t : m.tensors) total += static_cast<double>(t.out_features) * t.in_features * t.copies * t.layers();
+    if (total > kMaxParams)
+      return Error{"out_of_range", path,
+                   "the config describes " + std::to_string(static_cast<long long>(total / 1e12)) +
+                       " trillion parameters; llm-sizer refuses models above 100 trillion"};
+  }
+
   // Unknown keys: named, never fatal.
   for (auto k : kHarmlessKeys) { f.raw(k); top.raw(k); }
   f.unknown_keys(m.warnings);

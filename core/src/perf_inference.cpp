@@ -311,7 +311,7 @@ struct Model {
   // KV bytes one sequence with `ctx` cached tokens reads per step (sliding windows capped).
   double kv_read_bytes(double ctx) const {
     const ModelSpec& m = c.model;
-    return kv_bytes_for_sequence(m, static_cast<int64_t>(std::llround(ctx)), s.kv_elem_bytes, j.tp, true, 1.0 / j.pp) * gqa_reads;
+    return kv_bytes_for_sequence(m, to_int64(std::llround(ctx)), s.kv_elem_bytes, j.tp, true, 1.0 / j.pp) * gqa_reads;
   }
   // Attention keys one query sees per layer on average, with sliding windows capped.
   double attended(double ctx) const {
@@ -535,7 +535,7 @@ void add_inference_performance(const Common& c, const Value& request, Estimate& 
     double b = static_cast<double>(j.batch);
     if (engine && b > batch_limit) {
       e.warnings.push_back("batch_size " + std::to_string(j.batch) + " exceeds what the engine runs at once (" +
-                           std::to_string(static_cast<int64_t>(batch_limit)) + " sequences by its batch limit and KV cache): the batch runs in waves");
+                           std::to_string(to_int64(batch_limit)) + " sequences by its batch limit and KV cache): the batch runs in waves");
     }
     const double waves = engine ? std::ceil(b / std::max(1.0, batch_limit)) : 1.0;
     const double wave_b = b / waves;

@@ -98,7 +98,7 @@ std::optional<double> Reader::optional_number(std::string_view key, double min, 
 
 int64_t Reader::integer(std::string_view key, int64_t fallback, int64_t min, int64_t max) {
   const auto d = optional_number(key, static_cast<double>(min), static_cast<double>(max));
-  return d ? static_cast<int64_t>(std::floor(*d)) : fallback;
+  return d ? to_int64(std::floor(*d)) : fallback;
 }
 
 bool Reader::boolean(std::string_view key, bool fallback) {

@@ -110,7 +110,7 @@ std::string recommend_value(const Value& request) {
                                       "no GPU " + (id.is_string() ? "\"" + id.as_string() + "\"" : std::string("(not a string)")) +
                                           " in the catalog; nearest: " + near});
         }
-        candidates.push_back(g);
+        if (std::find(candidates.begin(), candidates.end(), g) == candidates.end()) candidates.push_back(g);
       }
     }
   } else {

@@ -490,11 +490,11 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
     f.fail("parallel", "inconsistent_request",
            "parallel.tp (" + std::to_string(j.tp) + ") must divide num_attention_heads (" +
                std::to_string(m.num_attention_heads) + ")");
-  const int64_t layout = static_cast<int64_t>(j.tp) * j.pp * j.cp * j.dp;
+  const int64_t layout = to_int64(j.tp) * j.pp * j.cp * j.dp;
   if (!f.has("num_gpus") && layout > c.num_gpus && layout <= (1 << 16)) j.num_gpus = static_cast<int>(layout);  // the layout names the GPUs
   else if (layout > c.num_gpus)
     f.fail("parallel", "inconsistent_request",
-           "tp × pp × cp × dp (" + std::to_string(static_cast<int64_t>(j.tp) * j.pp * j.cp * j.dp) +
+           "tp × pp × cp × dp (" + std::to_string(to_int64(j.tp) * j.pp * j.cp * j.dp) +
                ") exceeds num_gpus (" + std::to_string(c.num_gpus) + ")");
   if (j.pp > m.num_hidden_layers)
     f.fail("parallel", "inconsistent_request", "parallel.pp exceeds num_hidden_layers");

@@ -255,7 +255,7 @@ States model_states(const Common& c, const Job& j, bool describe) {
   s.paged = paged;
   s.host = host;
   if (!describe) return s;
-  auto count = [](double x) { return std::isfinite(x) && x > 0 ? static_cast<int64_t>(std::min(std::round(x), 9.0e18)) : int64_t{0}; };
+  auto count = [](double x) { return std::isfinite(x) && x > 0 ? to_int64(std::min(std::round(x), 9.0e18)) : int64_t{0}; };
   s.values = Value::object({{"params", count(s.params)}, {"trainable_params", count(s.trainable)}, {"adapter_params", count(s.adapter_params)},
                             {"weight_bytes_per_param", w_bytes}, {"grad_bytes_per_param", g_bytes},
                             {"state_bytes_per_element", state_elem}, {"shard_group", N},

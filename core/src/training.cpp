@@ -98,7 +98,7 @@ std::string gib_text(double bytes) {
 }
 
 // Bytes as int64: finite, non-negative, below 9e18 (absurd-but-valid requests overflow doubles' int range).
-int64_t to_bytes(double x) { return std::isfinite(x) && x > 0 ? static_cast<int64_t>(std::min(x, 9.0e18)) : 0; }
+int64_t to_bytes(double x) { return std::isfinite(x) && x > 0 ? to_int64(std::min(x, 9.0e18)) : 0; }
 
 const char* phase_name(int p) {
   return p == 0 ? "end of forward (activations + logits)" : p == 1 ? "start of backward (activations + loss gradients)"

@@ -10,10 +10,12 @@ Value Value::object(std::initializer_list<Member> members) {
 
 const Value* Value::find(std::string_view key) const {
   if (kind_ != Kind::object) return nullptr;
-  for (const auto& [k, v] : members_)
-    if (k == key) return &v;
+  for (auto it = members_.rbegin(); it != members_.rend(); ++it)
+    if (it->first == key) return &it->second;
   return nullptr;
 }
+
+void Value::append(std::string key, Value v) { members_.emplace_back(std::move(key), std::move(v)); }
 
 Value& Value::set(std::string_view key, Value v) {
   for (auto& [k, existing] : members_)

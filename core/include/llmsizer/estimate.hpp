@@ -12,6 +12,15 @@
 
 namespace llmsizer {
 
+// double → int64 for byte and token counts: NaN → 0 and clamped to ±9e18, because casting an
+// out-of-range double is undefined behaviour (absurd-but-valid requests must stay finite).
+inline int64_t to_int64(double x) {
+  if (!(x == x)) return 0;
+  if (x > 9.0e18) return 9000000000000000000LL;
+  if (x < -9.0e18) return -9000000000000000000LL;
+  return static_cast<int64_t>(x);
+}
+
 // What every task shares: the resolved model and GPU.
 struct Common {
   std::string task;  // "train" | "infer" | "recommend"

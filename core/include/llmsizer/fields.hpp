@@ -53,6 +53,8 @@ class Fields {
   std::optional<Error> error_;
 };
 
+inline constexpr size_t kMaxUnknownKeyWarnings = 20;
+
 // Levenshtein distance, for did-you-mean suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
 // "a", "b" or "c" — for messages that list allowed values.

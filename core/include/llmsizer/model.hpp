@@ -104,5 +104,6 @@ inline constexpr int64_t kMaxLayers = 1024;
 inline constexpr int64_t kMaxHidden = 1 << 17;
 inline constexpr int64_t kMaxVocab = 1 << 23;
 inline constexpr int64_t kMaxExperts = 4096;
+inline constexpr double kMaxParams = 1e14;  // 100 trillion: ~50× the largest published model
 
 }  // namespace llmsizer

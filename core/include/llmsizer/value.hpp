@@ -51,6 +51,9 @@ class Value {
   const Value* find(std::string_view key) const;
   // Object building: appends (or replaces) a member and returns it.
   Value& set(std::string_view key, Value v);
+  // Appends without looking for an existing key (the parser: O(1) per member). With duplicate
+  // keys find() returns the last one, as JavaScript's JSON.parse does.
+  void append(std::string key, Value v);
   // Array building.
   Value& push(Value v);
 
