@@ -47,6 +47,7 @@ std::optional<ModelPreset> load_model(size_t i, std::vector<std::string>* errors
   const Value& r = *v;
   auto str = [&](const char* k) { const Value* x = r.find(k); return x && x->is_string() ? x->as_string() : std::string(); };
   p.id = str("id");
+  p.key = lower(p.id);
   p.name = str("name");
   p.family = str("family");
   if (const Value* a = r.find("aliases"); a && a->is_array())
@@ -80,7 +81,7 @@ Catalog load() {
     }
   for (size_t i = 0; i < data::kModelFileCount; ++i)
     if (auto p = load_model(i, &c.errors)) c.models.push_back(std::move(*p));
-  std::sort(c.models.begin(), c.models.end(), [](const auto& a, const auto& b) { return lower(a.id) < lower(b.id); });
+  std::sort(c.models.begin(), c.models.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return c;
 }
 
@@ -157,13 +158,12 @@ const ModelPreset* find_model(std::string_view id) {
   const std::string l = lower(id);
   if (catalog_loaded()) {
     for (const auto& m : catalog().models) {
-      if (lower(m.id) == l) return &m;
+      if (m.key == l) return &m;
       if (std::find(m.aliases.begin(), m.aliases.end(), l) != m.aliases.end()) return &m;
     }
     for (const auto& m : catalog().models) {
-      const std::string lm = lower(m.id);
-      const auto slash = lm.find('/');
-      if (slash != std::string::npos && lm.substr(slash + 1) == l) return &m;
+      const auto slash = m.key.find('/');
+      if (slash != std::string::npos && std::string_view(m.key).substr(slash + 1) == l) return &m;
     }
     return nullptr;
   }

@@ -16,7 +16,8 @@ struct ModelPreset {
   std::string id;  // Hugging Face repo id
   std::string name;
   std::string family;
-  std::vector<std::string> aliases;
+  std::vector<std::string> aliases;  // lowercase
+  std::string key;                   // the id in lowercase, for lookups
   Value config;        // config.json keys
   double params_stated = 0;  // officially stated total, 0 when not stated
   ModelSpec spec;      // imported from config
