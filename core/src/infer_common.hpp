@@ -4,6 +4,9 @@
 // docs/model/inference.md with its source or the cases it was fitted on.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -176,5 +179,19 @@ Result<Estimate> estimate_llamacpp(const Common& c, const Job& j, const ModelInf
 
 // Shared finishing: the kv_cache block from a capacity, and GiB text for messages.
 std::string gib_text(double bytes);
+
+// The kv_cache block of an engine that preallocates `tokens` of cache in `blocks` blocks of
+// `block` tokens; concurrency is counted in sequences of `context` tokens.
+inline KvCacheInfo preallocated_kv(double bytes_per_token, int64_t tokens, int64_t block, int64_t blocks,
+                                   int64_t context) {
+  KvCacheInfo k;
+  k.bytes_per_token = to_int64(std::llround(bytes_per_token));
+  k.capacity_tokens = tokens;
+  k.block_size = block;
+  k.num_blocks = blocks;
+  k.max_concurrency = static_cast<double>(tokens) / static_cast<double>(std::max<int64_t>(1, context));
+  k.max_context_fit = tokens;
+  return k;
+}
 
 }  // namespace llmsizer::infer

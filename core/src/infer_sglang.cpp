@@ -101,15 +101,8 @@ Result<Estimate> estimate_sglang(const Common& c, const Job& j, const ModelInfo&
   e.add("cuda_graphs", cg, "the vLLM-fitted graph pool model over batch sizes 1 … cuda_graph_max_bs",
         Value::object({{"cuda_graph_max_bs", graph_bs}, {"graphs", graphs}}), "Decode graphs captured after the pool.");
 
-  KvCacheInfo k;
-  k.bytes_per_token = to_int64(std::llround(cell));
-  k.capacity_tokens = tokens;
-  k.block_size = page;
-  k.num_blocks = tokens / page;
   const int64_t ctx = j.max_model_len > 0 ? j.max_model_len : (mi.max_position > 0 ? mi.max_position : 4096);
-  k.max_concurrency = static_cast<double>(tokens) / static_cast<double>(ctx);
-  k.max_context_fit = tokens;
-  e.kv_cache = k;
+  e.kv_cache = preallocated_kv(cell, tokens, page, tokens / page, ctx);
   const double used = static_cast<double>(e.total_bytes());
   e.peak.allocated_bytes = to_int64(w.total() + kv + act);
   e.peak.reserved_bytes = to_int64(w.total() + kv + act + cg);

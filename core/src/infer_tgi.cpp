@@ -65,14 +65,7 @@ Result<Estimate> estimate_tgi(const Common& c, const Job& j, const ModelInfo& mi
   e.add("cuda_graphs", cg, "decode graphs for batch 1 … 32", Value::object({}),
         "Captured after the KV cache, inside the 10 % wiggle room.");
 
-  KvCacheInfo k;
-  k.bytes_per_token = to_int64(std::llround(layers.bytes_per_token()));
-  k.capacity_tokens = tokens;
-  k.block_size = block;
-  k.num_blocks = blocks;
-  k.max_concurrency = static_cast<double>(tokens) / static_cast<double>(max_total);
-  k.max_context_fit = tokens;
-  e.kv_cache = k;
+  e.kv_cache = preallocated_kv(layers.bytes_per_token(), tokens, block, blocks, max_total);
   const double used = static_cast<double>(e.total_bytes());
   e.peak.allocated_bytes = to_int64(w.total() + kv + act);
   e.peak.reserved_bytes = to_int64(w.total() + kv + act + cg);

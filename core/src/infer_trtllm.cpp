@@ -68,14 +68,7 @@ Result<Estimate> estimate_trtllm(const Common& c, const Job& j, const ModelInfo&
         Value::object({{"free_gpu_memory_fraction", fraction}, {"tokens_per_block", block}, {"blocks", blocks}}),
         "Paged KV cache allocated once at start-up.");
 
-  KvCacheInfo k;
-  k.bytes_per_token = to_int64(std::llround(layers.bytes_per_token()));
-  k.capacity_tokens = tokens;
-  k.block_size = block;
-  k.num_blocks = blocks;
-  k.max_concurrency = static_cast<double>(tokens) / static_cast<double>(max_seq);
-  k.max_context_fit = tokens;
-  e.kv_cache = k;
+  e.kv_cache = preallocated_kv(layers.bytes_per_token(), tokens, block, blocks, max_seq);
   const double used = static_cast<double>(e.total_bytes());
   e.peak.allocated_bytes = to_int64(used - startup);
   e.peak.reserved_bytes = e.peak.allocated_bytes;
