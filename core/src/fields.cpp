@@ -2,20 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+#include <cstdio>
 
 namespace llmsizer {
 namespace {
 
+// As `std::ostream << double` prints it (%g, six significant digits), without pulling
+// iostreams and locales into the wasm module.
 std::string number_text(double x) {
-  std::ostringstream o;
-  o << x;
-  return o.str();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
 }
 
 }  // namespace
 
-Fields::Fields(const Value& object, std::string path) : object_(object), path_(std::move(path)) {}
+Fields::Fields(const Value& object, std::string path) : object_(object), path_(std::move(path)) {
+  if (object_.is_object()) read_.assign(object_.members().size(), 0);
+}
 
 std::string pointer_token(std::string_view key) {
   std::string out;
@@ -34,13 +38,31 @@ bool Fields::has(std::string_view key) const {
   return v && !v->is_null();
 }
 
+// Linear in the object's members: marks the member (the last of duplicates, as Value::find
+// answers) instead of searching a list of the keys read so far, which made importing a
+// config.json quadratic in its keys (docs/performance.md).
 const Value* Fields::raw(std::string_view key) {
-  if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.emplace_back(key);
-  return object_.find(key);
+  if (object_.is_object()) {
+    const auto& ms = object_.members();
+    for (size_t i = ms.size(); i-- > 0;)
+      if (ms[i].first == key) {
+        read_[i] = 1;
+        return &ms[i].second;
+      }
+  }
+  absent_.emplace_back(key);  // duplicates are harmless (did-you-mean only), searching them is not
+  return nullptr;
 }
 
 void Fields::accept(std::initializer_list<std::string_view> keys) {
   for (auto k : keys) raw(k);
+}
+
+void Fields::accept_present(std::span<const std::string_view> sorted_keys) {
+  if (!object_.is_object()) return;
+  const auto& ms = object_.members();
+  for (size_t i = 0; i < ms.size(); ++i)
+    if (!read_[i] && std::binary_search(sorted_keys.begin(), sorted_keys.end(), std::string_view(ms[i].first))) read_[i] = 1;
 }
 
 void Fields::fail(std::string_view key, std::string code, std::string message) {
@@ -137,14 +159,19 @@ void Fields::unknown_keys(std::vector<std::string>& warnings) const {
   if (!object_.is_object()) return;
   // At most kMaxUnknownKeyWarnings per object (a hostile request can carry thousands of keys;
   // each did-you-mean costs an edit distance against every known key).
+  const auto& ms = object_.members();
+  std::vector<std::string_view> known = absent_;
+  for (size_t i = 0; i < ms.size(); ++i)
+    if (read_[i]) known.push_back(ms[i].first);
   size_t unknown = 0;
-  for (const auto& [k, v] : object_.members()) {
-    if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
+  for (size_t i = 0; i < ms.size(); ++i) {
+    const std::string& k = ms[i].first;
+    if (read_[i] || std::find(known.begin(), known.end(), k) != known.end()) continue;  // a read key's duplicate
     if (++unknown > kMaxUnknownKeyWarnings) continue;
     std::string w = "unknown key " + path_of(k) + " was ignored";
     size_t best = 3;
     std::string_view guess;
-    for (const auto& kn : known_) {
+    for (const auto kn : known) {
       const size_t dist = edit_distance(k, kn);
       if (dist < best && dist < k.size()) { best = dist; guess = kn; }
     }

@@ -371,7 +371,13 @@ Result<ModelSpec> import_model_config(const Value& config, const std::string& pa
   }
 
   // Unknown keys: named, never fatal.
-  for (auto k : kHarmlessKeys) { f.raw(k); top.raw(k); }
+  static const std::vector<std::string_view> harmless = [] {
+    std::vector<std::string_view> v(std::begin(kHarmlessKeys), std::end(kHarmlessKeys));
+    std::sort(v.begin(), v.end());
+    return v;
+  }();
+  f.accept_present(harmless);
+  top.accept_present(harmless);
   f.unknown_keys(m.warnings);
   if (nested) {
     for (const auto& [k, v] : config.members()) top.raw(k);  // vision/projector keys: not ours

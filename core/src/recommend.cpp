@@ -145,11 +145,14 @@ std::string recommend_value(const Value& request) {
     Common c = common;
     c.gpu = g;
     c.num_gpus = n;
+    c.sweep_trial = true;
     Fields tf(r, "");
     tf.accept({"task", "num_gpus"});
     auto est = job == "infer" ? estimate_inference(c, tf) : estimate_training(c, tf);
     if (!est) return std::nullopt;
-    add_performance(c, r, est.value());
+    // Speed only for layouts that fit: the others are rejected on memory alone (and were most of
+    // a training sweep's trials).
+    if (est->fits) add_performance(c, r, est.value());
     Option o;
     o.gpu = &g;
     o.num_gpus = n;

@@ -138,7 +138,11 @@ Result<Estimate> estimate_training(const Common& c, Fields& f) {
   if (!parsed) return parsed.error();
   const Job& j = *parsed;
   const ModelSpec& m = c.model;
-  const Model md = build(c, j);
+  // A sweep's trial needs the figures, not their explanation (formulas' substituted numbers, the
+  // values objects): building those is most of an estimate's cost.
+  const bool say = !c.sweep_trial;
+  auto V = [say](auto make) -> Value { return say ? make() : Value::object(); };
+  const Model md = build(c, j, say);
   const States& st = md.st;
   const Activations& A = md.act;
   const double b = static_cast<double>(j.micro_batch_size), s = static_cast<double>(j.seq_len);
@@ -154,44 +158,44 @@ Result<Estimate> estimate_training(const Common& c, Fields& f) {
   const double weights = st.frozen + st.frozen_gathered + st.train_weights;
   e.add("weights", weights,
         "frozen tensors · bytes(format) + trainable · bytes(recipe), / (tp·pp) [/ shard group under ZeRO-3 / FSDP full shard]",
-        Value::object({{"params", c.params.total}, {"format", j.base_format.name}, {"base_bytes_per_param", j.base_bytes},
+        V([&] { return Value::object({{"params", c.params.total}, {"format", j.base_format.name}, {"base_bytes_per_param", j.base_bytes},
                        {"trainable_bytes", count(st.train_weights)}, {"frozen_bytes", count(st.frozen)},
                        {"fsdp_gathered_frozen_bytes", count(st.frozen_gathered)}, {"shard_group", N},
                        {"zero_stage", j.zero_stage}, {"tp", j.tp}, {"pp", j.pp},
                        {"substituted", "frozen " + num(st.frozen) + " B + trainable " + num(st.train_weights) + " B" +
-                                           (st.frozen_gathered > 0 ? " + gathered frozen " + num(st.frozen_gathered) + " B" : "")}}),
+                                           (st.frozen_gathered > 0 ? " + gathered frozen " + num(st.frozen_gathered) + " B" : "")}}); }),
         lora ? "Frozen base weights in their storage format (quantized linears, 16-bit embeddings and norms)."
              : "Model weights resident on one GPU.");
   if (st.adapter_weights > 0 || lora)
     e.add("trainable_weights", st.adapter_weights, "Σ_targets r·(in + out) [+ out for DoRA] · bytes(adapter)",
-          Value::object({{"adapter_params", count(st.adapter_params)}, {"r", j.lora_r}, {"adapter_bytes", j.adapter_bytes},
-                         {"substituted", num(st.adapter_params) + " × " + num(j.adapter_bytes) + " B"}}),
+          V([&] { return Value::object({{"adapter_params", count(st.adapter_params)}, {"r", j.lora_r}, {"adapter_bytes", j.adapter_bytes},
+                         {"substituted", num(st.adapter_params) + " × " + num(j.adapter_bytes) + " B"}}); }),
           "LoRA/DoRA adapters and PEFT modules_to_save copies.");
   if (st.master > 0)
     e.add("master_weights", st.master, "trainable · 4 B (fp32 master) / shard group",
-          Value::object({{"trainable_params", count(st.trainable)},
-                         {"substituted", num(st.trainable) + " × 4 B / " + num(N)}}),
+          V([&] { return Value::object({{"trainable_params", count(st.trainable)},
+                         {"substituted", num(st.trainable) + " × 4 B / " + num(N)}}); }),
           "fp32 master copy kept by the mixed-precision optimizer.");
   const double grads = std::max(st.grads, st.in_backward_grad);
   e.add("gradients", grads,
         j.optimizer_in_backward ? "largest single gradient (optimizer in backward frees each after its step)"
                                 : "trainable · bytes(grad) [/ shard group under ZeRO-2/3] [+ DeepSpeed fp32 partition]",
-        Value::object({{"trainable_params", count(st.trainable)}, {"persist_between_steps", st.grads_persist},
-                       {"substituted", num(grads) + " B"}}),
+        V([&] { return Value::object({{"trainable_params", count(st.trainable)}, {"persist_between_steps", st.grads_persist},
+                       {"substituted", num(grads) + " B"}}); }),
         "Gradients of the trainable parameters.");
   e.add("optimizer_states", st.optimizer + st.paged,
         "Σ_tensors state bytes (" + j.optimizer + ") [/ shard group under ZeRO ≥ 1]",
-        Value::object({{"optimizer", j.optimizer}, {"torch_counted_bytes", count(st.optimizer)}, {"paged_bytes", count(st.paged)},
+        V([&] { return Value::object({{"optimizer", j.optimizer}, {"torch_counted_bytes", count(st.optimizer)}, {"paged_bytes", count(st.paged)},
                        {"offloaded_to_host", j.offload_optimizer},
-                       {"substituted", num(st.optimizer) + " B counted by torch + " + num(st.paged) + " B paged"}}),
+                       {"substituted", num(st.optimizer) + " B counted by torch + " + num(st.paged) + " B paged"}}); }),
         j.paged ? "Paged states live in CUDA managed memory: outside torch's counters, resident while the GPU has room."
                 : "Optimizer moments (and quantization statistics).");
   if (st.step_transient > 0)
     e.add("optimizer_transient", st.step_transient,
           j.opt_impl == OptImpl::foreach ? "trainable · state bytes (foreach: exp_avg_sq_sqrt = _foreach_sqrt(exp_avg_sqs))"
                                          : "largest parameter · 4 B (per-parameter step)",
-          Value::object({{"implementation", j.opt_impl == OptImpl::foreach ? "foreach" : "for-loop"},
-                         {"substituted", num(st.step_transient) + " B"}}),
+          V([&] { return Value::object({{"implementation", j.opt_impl == OptImpl::foreach ? "foreach" : "for-loop"},
+                         {"substituted", num(st.step_transient) + " B"}}); }),
           "Temporaries of the optimizer step.");
   const double saved = train::eval(A.saved, tokens, s), work = train::eval(A.work, tokens, s);
   const double act_bytes = saved + work;
@@ -199,39 +203,39 @@ Result<Estimate> estimate_training(const Common& c, Fields& f) {
   e.add("activations", act_bytes,
         j.ckpt == Ckpt::full ? "layers · checkpointed input · tokens + one recomputed layer + its gradient temporaries"
                              : "layers · per-layer saved tensors · tokens (norm inputs, q/k/v, attention out, MLP intermediates) + temporaries",
-        Value::object({{"micro_batch_size", j.micro_batch_size}, {"seq_len", j.seq_len}, {"tokens", count(tok)},
+        V([&] { return Value::object({{"micro_batch_size", j.micro_batch_size}, {"seq_len", j.seq_len}, {"tokens", count(tok)},
                        {"saved_bytes", count(saved)}, {"backward_working_set_bytes", count(work)},
                        {"details", A.values}, {"offloaded_to_host_bytes", count(train::eval(A.offloaded, tokens, s))},
                        {"substituted", num(A.layers_here) + " layers × " +
                                            num(j.ckpt == Ckpt::full ? A.ckpt_per_token : A.layer_per_token) + " B × " + num(tok) +
-                                           " tokens (+ final norm) + working set " + num(work) + " B"}}),
+                                           " tokens (+ final norm) + working set " + num(work) + " B"}}); }),
         "Tensors saved in the forward pass for the backward pass.");
   const double lf = train::eval(A.loss_fwd, tokens, s), lb = train::eval(A.loss_bwd, tokens, s);
   e.add("logits", std::max(lf, lb), "tokens · bytes per token of the loss path",
-        Value::object({{"vocab_size", m.vocab_size}, {"forward_bytes", count(lf)}, {"backward_bytes", count(lb)},
-                       {"substituted", num(tok) + " tokens × " + num(std::max(lf, lb) / std::max(1.0, tok)) + " B"}}),
+        V([&] { return Value::object({{"vocab_size", m.vocab_size}, {"forward_bytes", count(lf)}, {"backward_bytes", count(lb)},
+                       {"substituted", num(tok) + " tokens × " + num(std::max(lf, lb) / std::max(1.0, tok)) + " B"}}); }),
         "Output logits, the loss and their gradients.");
   if (st.gathered + st.bucket > 0)
     e.add("sharding_buffers", st.gathered + st.bucket, "2 gathered layers + root unit [+ unsharded grads] + buckets",
-          Value::object({{"gathered_bytes", count(st.gathered)}, {"bucket_bytes", count(st.bucket)},
+          V([&] { return Value::object({{"gathered_bytes", count(st.gathered)}, {"bucket_bytes", count(st.bucket)},
                          {"layer_bytes", count(st.layer_stored_bytes)},
                          {"substituted", "2 × " + num(st.layer_stored_bytes) + " B + root + grads = " + num(st.gathered) +
-                                             " B; buckets " + num(st.bucket) + " B"}}),
+                                             " B; buckets " + num(st.bucket) + " B"}}); }),
           "ZeRO-3/FSDP gathered parameters and communication buckets.");
   if (st.cast_copies > 0)
     e.add("autocast_copies", st.cast_copies, "fp32 weights used in matmuls · 2 B (autocast 16-bit copies)",
-          Value::object({{"substituted", num(st.cast_copies / 2) + " × 2 B"}}),
+          V([&] { return Value::object({{"substituted", num(st.cast_copies / 2) + " × 2 B"}}); }),
           "16-bit copies of fp32 weights made by autocast, alive from forward to backward.");
   e.add("workspaces", md.fixed_alloc + st.dequant, "cuBLAS workspace + one dequantized weight",
-        Value::object({{"cublas_bytes", count(md.fixed_alloc)}, {"dequant_bytes", count(st.dequant)}}), "Library workspaces.");
+        V([&] { return Value::object({{"cublas_bytes", count(md.fixed_alloc)}, {"dequant_bytes", count(st.dequant)}}); }), "Library workspaces.");
   if (st.rollout > 0)
     e.add("rollout_engine", st.rollout, "KV cache of the co-located generation engine", Value::object(),
           "Rollout generation for PPO/GRPO.");
   e.add("framework_overhead", md.outside, "CUDA context + NCCL communicator buffers",
-        Value::object({{"cuda_context_bytes", count(kCudaContextBytes)}, {"nccl_bytes", count(md.outside - kCudaContextBytes)}}),
+        V([&] { return Value::object({{"cuda_context_bytes", count(kCudaContextBytes)}, {"nccl_bytes", count(md.outside - kCudaContextBytes)}}); }),
         "Per-process memory outside PyTorch's allocator.");
   e.add("allocator_cache", pk.reserved - pk.allocated, "reserved − allocated (caching allocator)",
-        Value::object({{"slack_fraction", kAllocatorSlack}, {"vocab_fragmentation", j.profile->vocab_fragmentation}}),
+        V([&] { return Value::object({{"slack_fraction", kAllocatorSlack}, {"vocab_fragmentation", j.profile->vocab_fragmentation}}); }),
         "Freed blocks the caching allocator keeps.");
 
   // Keep the sum of the components inside int64 for absurd-but-valid requests (100 PB each).
@@ -248,11 +252,12 @@ Result<Estimate> estimate_training(const Common& c, Fields& f) {
   e.host_bytes = to_bytes((st.host + train::eval(A.offloaded, tokens, s)) * ranks_here + kHostBytesPerProcess * ranks_here);
 
   // ---- Reverse solvers ----------------------------------------------------------------------
-  const int64_t max_b = largest(1, 1 << 16, [&](int64_t x) { return md.eval(static_cast<double>(x), s).fits; });
-  const int64_t max_s = largest(1, 1 << 24, [&](int64_t x) { return md.eval(b, static_cast<double>(x)).fits; });
+  const bool solve = !c.sweep_trial;
+  const int64_t max_b = solve ? largest(1, 1 << 16, [&](int64_t x) { return md.eval(static_cast<double>(x), s).fits; }) : 0;
+  const int64_t max_s = solve ? largest(1, 1 << 24, [&](int64_t x) { return md.eval(b, static_cast<double>(x)).fits; }) : 0;
   int64_t need = 0;
   std::string need_layout = "as requested";
-  {
+  if (solve) {
     // Per-GPU memory falls as the shard group grows, so the fewest GPUs is a bisection over dp
     // (×tp·pp·cp per replica); a layout that shards nothing gets the same answer for any dp and is
     // retried with ZeRO-3 / FSDP full shard.
@@ -313,9 +318,11 @@ Result<Estimate> estimate_training(const Common& c, Fields& f) {
   e.extra.set("num_trainable_params", to_bytes(std::round(st.trainable)));
   e.extra.set("peak_phase", phase_name(pk.phase));
   e.extra.set("fits", pk.fits);
-  e.extra.set("max_micro_batch_size_fit", max_b);
-  e.extra.set("max_seq_len_fit", max_s);
-  e.extra.set("num_gpus_needed_layout", need_layout);
+  if (solve) {
+    e.extra.set("max_micro_batch_size_fit", max_b);
+    e.extra.set("max_seq_len_fit", max_s);
+    e.extra.set("num_gpus_needed_layout", need_layout);
+  }
   e.extra.set("reserved_p99_bytes", to_bytes(p99));
   e.extra.set("reserved_avg_bytes", to_bytes(mean));
   e.extra.set("reserved_after_model_init_bytes", to_bytes(st.frozen + st.train_weights + st.adapter_weights + st.master + md.fixed_alloc));

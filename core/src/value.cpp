@@ -4,6 +4,7 @@ namespace llmsizer {
 
 Value Value::object(std::initializer_list<Member> members) {
   Value v = object();
+  v.members_.reserve(members.size());
   for (const auto& m : members) v.members_.push_back(m);
   return v;
 }
@@ -20,6 +21,7 @@ void Value::append(std::string key, Value v) { members_.emplace_back(std::move(k
 Value& Value::set(std::string_view key, Value v) {
   for (auto& [k, existing] : members_)
     if (k == key) return existing = std::move(v);
+  if (members_.empty()) members_.reserve(8);  // objects built by set() hold a handful or more
   members_.emplace_back(std::string(key), std::move(v));
   return members_.back().second;
 }

@@ -18,7 +18,9 @@ namespace llmsizer {
 
 class Fields {
  public:
-  // `object` must outlive the reader. `path` is the pointer of the object itself ("" at the root).
+  // `object` must outlive the reader, and so must every key passed to a getter (string literals,
+  // static tables or the object's own keys: the reader keeps views of the keys it was asked for,
+  // for did-you-mean). `path` is the pointer of the object itself ("" at the root).
   Fields(const Value& object, std::string path);
 
   const std::string& path() const { return path_; }
@@ -38,6 +40,9 @@ class Fields {
 
   // Keys accepted without being read (framework extras the estimator does not use).
   void accept(std::initializer_list<std::string_view> keys);
+  // Marks the members whose key is in `sorted_keys` (ascending) as known, in one pass over the
+  // members; absent keys are not offered as did-you-mean suggestions.
+  void accept_present(std::span<const std::string_view> sorted_keys);
 
   void fail(std::string_view key, std::string code, std::string message);
   bool failed() const { return error_.has_value(); }
@@ -49,7 +54,8 @@ class Fields {
  private:
   const Value& object_;
   std::string path_;
-  std::vector<std::string> known_;
+  std::vector<char> read_;             // per member of object_: read or accepted
+  std::vector<std::string_view> absent_;  // keys asked for that the object does not hold (for did-you-mean)
   std::optional<Error> error_;
 };
 
