@@ -29,6 +29,20 @@ struct Job {
   double train_tokens = 0;  // 0 = not asked
 };
 
+// The memory estimator's framework aliases (train_job.cpp), spelled the way the speed model
+// distinguishes frameworks: "swift" and "ms-swift" are one framework, as are "hf" and
+// "transformers" (colossalai and nemo keep their own names: their factors differ).
+std::string canonical_framework(std::string name) {
+  for (auto& ch : name) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  static constexpr std::pair<std::string_view, std::string_view> kSynonyms[] = {
+      {"swift", "ms-swift"}, {"hf", "transformers"}, {"huggingface", "transformers"}, {"accelerate", "transformers"},
+      {"llamafactory", "llama-factory"}, {"lit-gpt", "litgpt"}, {"lightning", "litgpt"}, {"megatron-lm", "megatron"},
+      {"fsdp_qlora", "fsdp"}, {"fsdp-qlora", "fsdp"}};
+  for (const auto& [from, to] : kSynonyms)
+    if (name == from) return std::string(to);
+  return name;
+}
+
 // Mirrors parse_job defaults (core/src/training.cpp): method "full", precision "bf16",
 // optimizer "adamw", micro_batch_size 1, seq_len 2048, gradient_accumulation_steps 1,
 // gradient_checkpointing "none" (true = "full"), attention "flash_attention_2", framework
@@ -46,7 +60,7 @@ Job read_job(const Common& c, Reader& r, const Estimate& e, std::vector<std::str
   j.checkpointing = r.text("gradient_checkpointing", "none");
   if (const Value* v = r.find("gradient_checkpointing"); v && v->is_bool()) j.checkpointing = v->as_bool() ? "full" : "none";
   j.attention = r.text("attention", "flash_attention_2");
-  j.framework = r.text("framework", "transformers");
+  j.framework = canonical_framework(r.text("framework", "transformers"));
   j.zero_stage = static_cast<int>(r.integer("zero_stage", 0, 0, 3));
   j.offload_optimizer = r.text("offload_optimizer", "none");
   j.offload_param = r.text("offload_param", "none");
@@ -99,7 +113,7 @@ Job read_job(const Common& c, Reader& r, const Estimate& e, std::vector<std::str
 // the host's launch time per layer is a floor under each micro-step.
 bool eager_loop(const std::string& f) {
   return f == "transformers" || f == "deepspeed" || f == "peft" || f == "trl" || f == "llama-factory" ||
-         f == "axolotl" || f == "swift" || f == "litgpt" || f == "other" || f == "colossalai";
+         f == "axolotl" || f == "ms-swift" || f == "litgpt" || f == "other" || f == "colossalai";
 }
 
 // GEMM efficiency of the framework relative to a tuned one (Megatron / llm-foundry), before
@@ -214,7 +228,11 @@ void add_training_performance(const Common& c, const Value& request, Estimate& e
   // Host launch time (eager Python loops).
   double t_host = 0;
   if (eager_loop(j.framework)) {
-    const double per_layer = k.get("host_overhead_per_layer_train_s", 0.004) * (j.compiled ? k.get("compile_host_factor", 0.3) : 1.0);
+    // 4 ms fitted on litgpt's LoRA iteration times; ms-swift's Qwen LoRA runs at 512 tokens (host-
+    // bound: 1.8B and 7B both give 3.2 ms per layer, GC on) launch faster (docs/model/speed.md).
+    const double per_layer_default = j.framework == "ms-swift" ? 0.0032 : 0.004;
+    const double per_layer = k.get("host_overhead_per_layer_train_s", per_layer_default) *
+                             (j.compiled ? k.get("compile_host_factor", 0.3) : 1.0);
     t_host = per_layer * layers / j.pp * (recompute ? 4.0 / 3.0 : 1.0);
   }
   if (deepspeed && j.zero_stage == 3) {  // fetch / release hooks per layer per pass
@@ -375,6 +393,9 @@ void add_training_performance(const Common& c, const Value& request, Estimate& e
 
   e.extra.set("tokens_per_s_per_gpu", tokens_per_s / gpus_used);
   e.extra.set("samples_per_s", tokens_per_s / s);
+  // litgpt's "time for 1k iterations": an iteration is one micro-batch forward + backward, the
+  // optimizer step (every gradient_accumulation_steps iterations) amortised over them.
+  e.extra.set("time_per_1k_iterations_s", 1000.0 * tokens_step / tokens_per_s / static_cast<double>(j.grad_accum));
   e.extra.set("hfu", hfu);
   // Achieved TFLOP/s as Megatron counts them (recomputation included).
   e.extra.set("tflops_per_gpu", hardware_flops * tokens_per_s / gpus_used / 1e12);
