@@ -263,17 +263,32 @@ Result<Estimate> estimate_inference(const Common& c, Fields& f) {
   if (!parsed) return parsed.error();
   infer::Job j = std::move(parsed).value();
   const infer::ModelInfo mi = infer::model_info(c, f.raw("model"));
-  if (j.backend == "fastchat") {
-    // FastChat: a CPU-only controller plus model workers; vllm_worker serves through vLLM,
-    // model_worker through Hugging Face code (fastchat/serve/model_worker.py).
-    return j.worker == "vllm_worker" ? infer::estimate_vllm(c, j, mi) : infer::estimate_transformers(c, j, mi);
+  auto r = [&]() -> Result<Estimate> {
+    if (j.backend == "fastchat") {
+      // FastChat: a CPU-only controller plus model workers; vllm_worker serves through vLLM,
+      // model_worker through Hugging Face code (fastchat/serve/model_worker.py).
+      return j.worker == "vllm_worker" ? infer::estimate_vllm(c, j, mi) : infer::estimate_transformers(c, j, mi);
+    }
+    if (j.backend == "vllm") return infer::estimate_vllm(c, j, mi);
+    if (j.backend == "sglang") return infer::estimate_sglang(c, j, mi);
+    if (j.backend == "tgi") return infer::estimate_tgi(c, j, mi);
+    if (j.backend == "tensorrt-llm") return infer::estimate_trtllm(c, j, mi);
+    if (j.backend == "llama.cpp") return infer::estimate_llamacpp(c, j, mi);
+    return infer::estimate_transformers(c, j, mi);
+  }();
+  // The model's size in its format, every tensor once whatever the layout (not a per-GPU figure),
+  // as the backend's own tools report it: llama-bench's "size" counts every GGUF tensor; gpt-fast
+  // and torchao's generate.py (`pytorch`) count the modules' parameters and buffers without the
+  // token-embedding table (_get_model_size skips nn.Embedding).
+  if (r) {
+    double text = weight_bytes(c.model, j.format, j.dtype_bytes, 1, 1).total;
+    if (j.backend == "pytorch")
+      for (const auto& t : c.model.tensors)
+        if (t.role == Role::embed || t.role == Role::pos_embed)
+          text -= tensor_bytes(t, j.format, j.dtype_bytes, c.model.num_hidden_layers);
+    r->extra.set("model_size_bytes", to_int64(std::round(text + static_cast<double>(mi.vision_params) * j.dtype_bytes)));
   }
-  if (j.backend == "vllm") return infer::estimate_vllm(c, j, mi);
-  if (j.backend == "sglang") return infer::estimate_sglang(c, j, mi);
-  if (j.backend == "tgi") return infer::estimate_tgi(c, j, mi);
-  if (j.backend == "tensorrt-llm") return infer::estimate_trtllm(c, j, mi);
-  if (j.backend == "llama.cpp") return infer::estimate_llamacpp(c, j, mi);
-  return infer::estimate_transformers(c, j, mi);
+  return r;
 }
 
 }  // namespace llmsizer
