@@ -179,7 +179,9 @@ void add_training_performance(const Common& c, const Value& request, Estimate& e
   if (peft) bwd_linear = 2.0 * n + 4.0 * adapters;
   else if (j.method == "freeze") bwd_linear = 4.0 * std::min(n, j.trainable_params + head);
   const double fwd_linear = 2.0 * n + 2.0 * adapters;
-  const bool recompute = j.checkpointing == "full";
+  // "offload" is checkpointing too (the memory side reads it as full AC with the saved inputs in
+  // host memory, as Unsloth and torchtune's activation offloading do): the layers are recomputed.
+  const bool recompute = j.checkpointing == "full" || j.checkpointing == "offload";
   const double linear_flops = fwd_linear + bwd_linear + (recompute ? fwd_linear : 0);
   // FlashAttention-2's backward runs 5 of the forward's 2 matmuls again (2.5×, Dao 2023 §3.2).
   const double attn_flops = attn_fwd * (1.0 + 2.5 + (recompute || j.checkpointing == "selective" ? 1.0 : 0.0));
