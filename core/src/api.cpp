@@ -127,18 +127,30 @@ Value gpu_block(const GpuSpec& g) {
                         {"dense_bf16_flops", g.dense_bf16_flops}});
 }
 
-std::string response_json(const Common& c, const Estimate& e, std::vector<std::string> warnings) {
+// The estimate is consumed: its strings and value trees move into the answer (copying them was
+// a fifth of an estimate's cost, docs/performance.md).
+std::string response_json(const Common& c, Estimate&& e, std::vector<std::string> warnings) {
   Value r = Value::object({{"ok", true}, {"task", c.task}});
   r.set("model", model_block(c));
   r.set("gpu", gpu_block(c.gpu));
+  const int64_t total = e.total_bytes();
   Value comps = Value::array();
-  for (const auto& x : e.components)
-    comps.push(Value::object({{"id", x.id}, {"bytes", x.bytes}, {"formula", x.formula}, {"values", x.values},
-                              {"explanation", x.explanation}}));
-  r.set("per_gpu", Value::object({{"components", comps}, {"total_bytes", e.total_bytes()},
-                                  {"peak", Value::object({{"allocated_bytes", e.peak.allocated_bytes},
-                                                          {"reserved_bytes", e.peak.reserved_bytes},
-                                                          {"device_bytes", e.peak.device_bytes}})}}));
+  for (auto& x : e.components) {
+    Value o = Value::object();
+    o.set("id", std::move(x.id));
+    o.set("bytes", x.bytes);
+    o.set("formula", std::move(x.formula));
+    o.set("values", std::move(x.values));
+    o.set("explanation", std::move(x.explanation));
+    comps.push(std::move(o));
+  }
+  Value per_gpu = Value::object();
+  per_gpu.set("components", std::move(comps));
+  per_gpu.set("total_bytes", total);
+  per_gpu.set("peak", Value::object({{"allocated_bytes", e.peak.allocated_bytes},
+                                     {"reserved_bytes", e.peak.reserved_bytes},
+                                     {"device_bytes", e.peak.device_bytes}}));
+  r.set("per_gpu", std::move(per_gpu));
   r.set("range", Value::object({{"low_bytes", e.low_bytes}, {"high_bytes", e.high_bytes}}));
   r.set("host_bytes", e.host_bytes);
   r.set("fits", e.fits);
@@ -150,19 +162,19 @@ std::string response_json(const Common& c, const Estimate& e, std::vector<std::s
                                      {"max_concurrency", k.max_concurrency}, {"block_size", k.block_size},
                                      {"num_blocks", k.num_blocks}, {"max_context_fit", k.max_context_fit}}));
   }
-  r.set("performance", e.performance);
-  if (!e.extra.members().empty()) r.set("extra", e.extra);
-  for (const auto& w : e.warnings) warnings.push_back(w);
+  r.set("performance", std::move(e.performance));
+  if (!e.extra.members().empty()) r.set("extra", std::move(e.extra));
+  for (auto& w : e.warnings) warnings.push_back(std::move(w));
   Value wv = Value::array();
   for (auto& w : warnings) wv.push(std::move(w));
-  r.set("warnings", wv);
+  r.set("warnings", std::move(wv));
   return to_json(r);
 }
 
 std::string estimate_value(const Value& request) {
   auto answer = run_estimate(request);
   if (!answer) return error_json(answer.error());
-  return response_json(answer->common, answer->estimate, std::move(answer->warnings));
+  return response_json(answer->common, std::move(answer->estimate), std::move(answer->warnings));
 }
 
 }  // namespace

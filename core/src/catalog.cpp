@@ -90,8 +90,21 @@ bool& catalog_loaded() {
   return loaded;
 }
 
-// Index of the record whose lookup key names `l` (lowercase), or npos.
+// Index of the record whose lookup key names `l` (lowercase), or npos. Hits are remembered (a
+// page asks for the same preset on every keystroke; only names that exist are kept, so the memo
+// is bounded by the catalog's names).
+size_t find_key_scan(const std::string_view* keys, size_t count, const std::string& l);
 size_t find_key(const std::string_view* keys, size_t count, const std::string& l) {
+  static std::mutex mu;
+  static std::map<std::pair<const std::string_view*, std::string>, size_t, std::less<>> memo;
+  std::lock_guard<std::mutex> lock(mu);
+  const auto key = std::pair{keys, l};
+  if (auto it = memo.find(key); it != memo.end()) return it->second;
+  const size_t i = find_key_scan(keys, count, l);
+  if (i != std::string_view::npos) memo.emplace(key, i);
+  return i;
+}
+size_t find_key_scan(const std::string_view* keys, size_t count, const std::string& l) {
   const std::string needle = "|" + l + "|";
   for (size_t i = 0; i < count; ++i)
     if (keys[i].find(needle) != std::string_view::npos) return i;

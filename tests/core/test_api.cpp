@@ -1,8 +1,14 @@
 // The JSON boundary: valid requests answer ok, bad ones name their path; nothing crashes.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <cstdio>
+#include <random>
 #include <string>
+#include <vector>
 
+#include "llmsizer/json_io.hpp"
+#include "llmsizer/value.hpp"
 #include "support.hpp"
 
 using testing::at;
@@ -87,4 +93,25 @@ TEST_CASE("no NaN, Inf or negative bytes for absurd-but-valid inputs") {
     CHECK(c.find("bytes")->is_integer());
     CHECK(c.find("bytes")->as_int() >= 0);
   }
+}
+
+TEST_CASE("numbers are written as printf's %.6g on every platform") {
+  // Natively the writer uses std::to_chars (general, 6), under Emscripten snprintf: both must
+  // give C's "%.6g" text, ties and exponent boundaries included, or goldens would differ.
+  std::vector<double> xs = {0.0, -0.0, 1.0, -1.0, 0.5, 1e-5, 1e-4, 0.0001234565, 123456.0, 999999.0, 999999.5,
+                            1e6, 1234567.0, 9999995.0, 2.5e-7, 1.5, 2.5, 1234565.0, 0.1 + 0.2, 1e300, -1e-300,
+                            4.9406564584124654e-324, 1.7976931348623157e308, 16381500000.0, 0.012345649999};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) xs.push_back(std::ldexp(static_cast<double>(rng() % 10000000), static_cast<int>(rng() % 80) - 40));
+  for (int i = 0; i < 20000; ++i) xs.push_back(static_cast<double>(rng() % 4000000) * 0.5);
+  size_t differ = 0;
+  std::string first;
+  for (double x : xs) {
+    char want[64];
+    std::snprintf(want, sizeof want, "%.6g", x);
+    const std::string got = llmsizer::to_json(llmsizer::Value(x));
+    if (got != want && differ++ == 0) first = got + " instead of " + want;
+  }
+  CHECK_MESSAGE(differ == 0, first);
+  CHECK(xs.size() > 40000);
 }
