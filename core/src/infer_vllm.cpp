@@ -389,7 +389,8 @@ Result<Estimate> estimate_vllm(const Common& c, const Job& j, const ModelInfo& m
   x.set("startup_non_torch_bytes", startup);
   x.set("cuda_total_memory_bytes", total);
   x.set("starts", starts);
-  x.set("num_gpu_blocks", num_blocks);
+  x.set("num_gpu_blocks", num_blocks);  // "# GPU blocks" (V0 wording)
+  x.set("kv_cache_blocks", num_blocks);  // the same figure as the calibration's throughput cases name it
   x.set("device_used_bytes_before_profile", startup + s0.weights.total());
   x.set("device_used_bytes_after_profile", startup + s0.weights.total() + (p.old_v0_profile ? 0.0 : s0.non_torch));
   x.set("max_model_len", p.max_model_len);

