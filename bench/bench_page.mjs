@@ -8,13 +8,12 @@
 //    whatever the server sent; and, when scripts/serve.mjs supports --log, the bytes the server
 //    actually sent in the visit (service-worker precache included).
 // Prints one JSON object.   node bench/bench_page.mjs DIST [--quick]
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { startServer } from '../scripts/serve-child.mjs';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const quick = process.argv.includes('--quick');
@@ -24,18 +23,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-const port = 20000 + Math.floor(Math.random() * 20000);
-const server = spawn(process.execPath, ['scripts/serve.mjs', dist, '--port', String(port), '--log'],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
-const sent = [];
-let rest = '';
-await once(server.stdout, 'data');
-server.stdout.on('data', (d) => {
-  const lines = (rest + d).split('\n');
-  rest = lines.pop();
-  for (const l of lines) if (l.startsWith('{')) try { sent.push(JSON.parse(l)); } catch { /* not a log line */ }
-});
-const url = `http://127.0.0.1:${port}/`;
+const server = await startServer(dist, { log: true });
+const { sent, url } = server;
 
 async function visit() {
   const profile = mkdtempSync(join(tmpdir(), 'llm-sizer-bench-'));
@@ -82,7 +71,7 @@ const results = [];
 try {
   for (let i = 0; i < runs; i++) results.push(await visit());
 } finally {
-  server.kill();
+  server.close();
 }
 const median = (xs) => {
   const s = xs.filter((x) => x != null).sort((a, b) => a - b);

@@ -4,7 +4,7 @@
 // tests measure is what a static host transfers.
 // --log prints one JSON line per response ({path, status, bytes}: the body bytes sent), which
 // the browser tests sum to measure what a visit transfers.
-// Usage: node scripts/serve.mjs [dir] [--port N] [--lan] [--log]
+// Usage: node scripts/serve.mjs [dir] [--port N] [--lan] [--log]   (--port 0: any free port)
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -60,7 +60,12 @@ const server = createServer(async (req, res) => {
   }
 });
 
+server.on('error', (e) => {
+  console.error(`llm-sizer: cannot serve on port ${port}: ${e.message}`);
+  process.exit(1);
+});
 server.listen(port, lan ? '0.0.0.0' : '127.0.0.1', () => {
+  const port = server.address().port;   // --port 0: the one the OS picked
   console.log(`llm-sizer: serving ${root} at http://127.0.0.1:${port}/`);
   if (lan)
     for (const list of Object.values(networkInterfaces()))

@@ -20,9 +20,10 @@ count_doctest() {  # "[doctest] test cases: 12 | 12 passed | 0 failed | 0 skippe
   local p f; p=$(sed -E 's/.*\| *([0-9]+) passed.*/\1/' <<<"$line"); f=$(sed -E 's/.*\| *([0-9]+) failed.*/\1/' <<<"$line")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
 }
-count_node() {  # node --test summary: "# pass N" / "# fail N"
-  local p f; p=$(grep -E '^# pass ' "$1" | tail -n1 | awk '{print $3}'); f=$(grep -E '^# fail ' "$1" | tail -n1 | awk '{print $3}')
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+count_node() {  # node --test summary: "# pass N" / "# fail N" / "# cancelled N" (a cancelled test did not pass)
+  local p f c; p=$(grep -E '^# pass ' "$1" | tail -n1 | awk '{print $3}'); f=$(grep -E '^# fail ' "$1" | tail -n1 | awk '{print $3}')
+  c=$(grep -E '^# cancelled ' "$1" | tail -n1 | awk '{print $3}')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1} + ${c:-0}))
 }
 run() {  # run NAME COUNTER CMD...
   local name=$1 counter=$2; shift 2

@@ -1,30 +1,17 @@
 // Shared set-up for the browser tests: serve dist/ on loopback, drive Debian's chromium.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import { startServer as startChild } from '../../scripts/serve-child.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-/** Serves dist/ on a random loopback port; `sent` lists every response ({path, status, bytes}). */
-export async function startServer() {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = spawn(process.execPath, ['scripts/serve.mjs', 'dist', '--port', String(port), '--log'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const sent = [];
-  let rest = '';
-  await once(proc.stdout, 'data');
-  proc.stdout.on('data', (d) => {
-    const lines = (rest + d).split('\n');
-    rest = lines.pop();
-    for (const l of lines) if (l.startsWith('{')) sent.push(JSON.parse(l));
-  });
-  return { url: `http://127.0.0.1:${port}/`, sent, close: () => proc.kill() };
-}
+/** Serves dist/ on a free loopback port; `sent` lists every response ({path, status, bytes}). */
+export const startServer = () => startChild('dist', { log: true });
 
 export async function launch(options = {}) {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, ...options });
