@@ -90,18 +90,14 @@ bool& catalog_loaded() {
   return loaded;
 }
 
-// Index of the record whose lookup key names `l` (lowercase), or npos. Hits are remembered (a
-// page asks for the same preset on every keystroke; only names that exist are kept, so the memo
-// is bounded by the catalog's names).
+// Index of the record whose lookup key names `l` (lowercase), or npos. Hits are remembered in
+// the caller's `memo` (a page asks for the same preset on every keystroke; only names that exist
+// are kept, so a memo is bounded by the catalog's names). The caller holds its lock.
 size_t find_key_scan(const std::string_view* keys, size_t count, const std::string& l);
-size_t find_key(const std::string_view* keys, size_t count, const std::string& l) {
-  static std::mutex mu;
-  static std::map<std::pair<const std::string_view*, std::string>, size_t, std::less<>> memo;
-  std::lock_guard<std::mutex> lock(mu);
-  const auto key = std::pair{keys, l};
-  if (auto it = memo.find(key); it != memo.end()) return it->second;
+size_t find_key(const std::string_view* keys, size_t count, const std::string& l, std::map<std::string, size_t, std::less<>>& memo) {
+  if (auto it = memo.find(l); it != memo.end()) return it->second;
   const size_t i = find_key_scan(keys, count, l);
-  if (i != std::string_view::npos) memo.emplace(key, i);
+  if (i != std::string_view::npos) memo.emplace(l, i);
   return i;
 }
 size_t find_key_scan(const std::string_view* keys, size_t count, const std::string& l) {
@@ -159,9 +155,10 @@ const GpuSpec* find_gpu(std::string_view id) {
   }
   static std::mutex mu;
   static std::map<size_t, std::optional<GpuEntry>> cache;
-  const size_t i = find_key(data::kGpuFilesKeys, data::kGpuFileCount, l);
-  if (i == std::string_view::npos) return nullptr;
+  static std::map<std::string, size_t, std::less<>> memo;
   std::lock_guard<std::mutex> lock(mu);
+  const size_t i = find_key(data::kGpuFilesKeys, data::kGpuFileCount, l, memo);
+  if (i == std::string_view::npos) return nullptr;
   auto it = cache.find(i);
   if (it == cache.end()) it = cache.emplace(i, load_gpu(i, nullptr)).first;
   return it->second && it->second->spec.id == l ? &it->second->spec : nullptr;
@@ -182,9 +179,10 @@ const ModelPreset* find_model(std::string_view id) {
   }
   static std::mutex mu;
   static std::map<size_t, std::optional<ModelPreset>> cache;
-  const size_t i = find_key(data::kModelFilesKeys, data::kModelFileCount, l);
-  if (i == std::string_view::npos) return nullptr;
+  static std::map<std::string, size_t, std::less<>> memo;
   std::lock_guard<std::mutex> lock(mu);
+  const size_t i = find_key(data::kModelFilesKeys, data::kModelFileCount, l, memo);
+  if (i == std::string_view::npos) return nullptr;
   auto it = cache.find(i);
   if (it == cache.end()) it = cache.emplace(i, load_model(i, nullptr)).first;
   return it->second ? &*it->second : nullptr;
