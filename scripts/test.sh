@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds native (release + ASan/UBSan debug) and wasm, and runs every
 # suite: doctest natively under sanitizers, the same doctest suites compiled to wasm under node,
-# node's test runner for the JS API, and playwright-core + Debian's chromium for the site.
+# node's test runner for the JS API, playwright-core + Debian's chromium for the site, and each
+# libFuzzer harness for FUZZ_SECONDS (default 30) under ASan + UBSan.
 # The last line reads "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,11 @@ count_node() {  # node --test summary: "# pass N" / "# fail N" / "# cancelled N"
   c=$(grep -E '^# cancelled ' "$1" | tail -n1 | awk '{print $3}')
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1} + ${c:-0}))
 }
+count_fuzz() {  # "fuzz: estimate: N executions in Ss (...), libFuzzer exit 0" per harness; one test each
+  local ok; ok=$(grep -cE '^fuzz: [a-z]+: [0-9]+ executions in .*libFuzzer exit 0$' "$1")
+  local bad; bad=$(grep -cE '^fuzz: [a-z]+: (.*STILL FAILS|a seed input fails|[0-9]+ new finding)' "$1")
+  if grep -qE '^fuzz: .* no findings$' "$1" && [ "$ok" -gt 0 ]; then passed=$((passed + ok)); else failed=$((failed + (bad > 0 ? bad : 1))); fi
+}
 run() {  # run NAME COUNTER CMD...
   local name=$1 counter=$2; shift 2
   echo "== $name"
@@ -38,6 +44,9 @@ run doctest-native-asan count_doctest ./build/native-debug/tests/llmsizer_tests 
 run doctest-wasm count_doctest node build/wasm-release/tests/llmsizer_tests.cjs --no-colors
 run node-api count_node node --test tests/js/
 run site count_node node --test --test-concurrency=1 tests/site/
+# Each libFuzzer harness for a bounded time (clang, ASan + UBSan): the seeds and saved
+# regressions are replayed first; any finding fails the run (longer runs: scripts/fuzz.sh N).
+run fuzz count_fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 if [ $quick_bench -eq 1 ]; then run bench-quick true bash bench/run.sh --quick; fi
 
 rm -rf "$log"
