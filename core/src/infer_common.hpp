@@ -89,6 +89,7 @@ struct ModelInfo {
   int64_t vision_params = 0;  // vision tower + projector of a multimodal checkpoint
   bool multimodal = false;
   std::string notes;  // which keys came from the preset
+  const char* vision_source = nullptr;  // where a vision_config the request lacks came from
 };
 ModelInfo model_info(const Common& c, const Value* model_json);
 
@@ -115,6 +116,7 @@ struct StageWeights {
   double relayout = 0;                 // copies made after loading (MLA W_UK/W_UV)
   double kernel_padding = 0;           // MXFP4 MoE weights padded for the kernels
   double vision = 0;                   // vision tower of a multimodal checkpoint
+  const char* vision_source = nullptr;  // ModelInfo::vision_source
   double lora = 0;                     // multi-LoRA slots (vLLM max_loras × max_lora_rank)
   double largest_linear_elements = 0;  // of this stage's quantized linears (dequant buffers)
   double total() const { return tensors + allocator_rounding + rope_cache + relayout + kernel_padding + vision + lora; }

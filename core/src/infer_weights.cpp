@@ -43,19 +43,49 @@ std::string lower(std::string s) {
 // Parameters of a ViT-style vision tower and its projector from a vision_config:
 // layers · (4h² + 4h attention, 2·h·I + I + h MLP, 4h for two LayerNorms) + patch embedding
 // (C·p²·h + h) + learned positions ((image/patch)²·h) + a projector h_v → h_text.
+// Mllama's tower (transformers modeling_mllama.py, MllamaVisionModel) adds a second, gated
+// encoder of num_global_layers layers and tile position embeddings: one
+// [max_num_tiles · (patches + 1) · h] row per aspect-ratio id (supported ratios + 1) and two
+// [max_num_tiles · h] aspect-ratio embeddings of the same row count.
 int64_t vision_tower_params(const Value& vc, int64_t text_hidden) {
   const double h = number_or(member(&vc, "hidden_size"), 0);
   const double I = number_or(member(&vc, "intermediate_size"), 4 * h);
-  const double layers = number_or(member(&vc, "num_hidden_layers"), number_or(member(&vc, "depth"), 0));
+  const double layers = number_or(member(&vc, "num_hidden_layers"), number_or(member(&vc, "depth"), 0)) +
+                        number_or(member(&vc, "num_global_layers"), 0);
   if (h <= 0 || layers <= 0) return 0;
   const double p = number_or(member(&vc, "patch_size"), 14);
   const double channels = number_or(member(&vc, "num_channels"), 3);
   const double image = number_or(member(&vc, "image_size"), 0);
   const double per_layer = 4 * h * h + 4 * h + 2 * h * I + I + h + 4 * h;
-  const double positions = image > 0 ? std::pow(std::floor(image / p), 2) * h : 0;
+  const double patches = image > 0 ? std::pow(std::floor(image / p), 2) : 0;
+  const double positions = patches * h;
+  double tiles = 0;
+  if (const double max_tiles = number_or(member(&vc, "max_num_tiles"), 0); max_tiles > 0) {
+    const Value* ratios = member(&vc, "supported_aspect_ratios");
+    const double ids = (ratios && ratios->is_array() ? static_cast<double>(ratios->items().size()) : 8.0) + 1;
+    tiles = ids * max_tiles * (patches + 1) * h + 2 * ids * max_tiles * h;
+  }
   const double out = number_or(member(&vc, "vision_output_dim"), number_or(member(&vc, "output_dim"), h));
   const double projector = out * static_cast<double>(text_hidden);
-  return to_int64(layers * per_layer + channels * p * p * h + h + positions + 2 * h + projector);
+  return to_int64(layers * per_layer + channels * p * p * h + h + positions + tiles + 2 * h + projector);
+}
+
+// The vision_config a model class fills in when the config has none (transformers
+// configuration_mllama.py: MllamaConfig uses MllamaVisionConfig() — "vision_config is None,
+// using default mllama vision config"). Only classes whose default is the released checkpoint's
+// tower are listed.
+const Value* default_vision_config(const std::string& model_type) {
+  if (model_type != "mllama") return nullptr;
+  static const Value mllama = Value::object({{"hidden_size", 1280},
+                                             {"intermediate_size", 5120},
+                                             {"num_hidden_layers", 32},
+                                             {"num_global_layers", 8},
+                                             {"num_channels", 3},
+                                             {"image_size", 448},
+                                             {"patch_size", 14},
+                                             {"max_num_tiles", 4},
+                                             {"vision_output_dim", 7680}});
+  return &mllama;
 }
 
 }  // namespace
@@ -127,6 +157,9 @@ ModelInfo model_info(const Common& c, const Value* model_json) {
   } else if (const Value* vf = member(fallback, "vision_config"); vf && vf->is_object() && fallback != cfg) {
     mi.vision_params = vision_tower_params(*vf, m.hidden_size);
     mi.notes += std::string(mi.notes.empty() ? "" : ", ") + "vision_config";
+  } else if (const Value* dv = default_vision_config(m.model_type)) {
+    mi.vision_params = vision_tower_params(*dv, m.hidden_size);
+    mi.vision_source = "the model class's default (transformers MllamaVisionConfig)";
   }
   mi.multimodal = mi.vision_params > 0 || m.num_cross_attention_layers > 0;
   return mi;
@@ -162,6 +195,7 @@ Value StageWeights::values() const {
   if (relayout > 0) v.set("mla_relayout_bytes", relayout);
   if (kernel_padding > 0) v.set("kernel_padding_bytes", kernel_padding);
   if (vision > 0) v.set("vision_tower_bytes", vision);
+  if (vision > 0 && vision_source) v.set("vision_config", vision_source);
   if (lora > 0) v.set("lora_slot_bytes", lora);
   return v;
 }
@@ -288,8 +322,10 @@ StageWeights stage_weights(const ModelInfo& mi, const Job& j, Loader loader, con
     const double elem = loader == Loader::trtllm ? 4.0 : static_cast<double>(j.dtype_bytes);
     w.rope_cache = mi.rope_cache_positions * static_cast<double>(mi.rotary_dim) * elem;
   }
-  if (s.first && mi.vision_params > 0 && loader != Loader::trtllm)
+  if (s.first && mi.vision_params > 0 && loader != Loader::trtllm) {
     w.vision = static_cast<double>(mi.vision_params) * j.dtype_bytes / (engine ? tp : 1);
+    w.vision_source = mi.vision_source;
+  }
 
   if (loader == Loader::vllm && j.max_loras > 0) {
     // vLLM LoRA layers (lora/layers/*): per slot and layer, lora_a [rank, in] and lora_b

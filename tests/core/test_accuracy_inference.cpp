@@ -45,8 +45,8 @@ TEST_CASE("inference accuracy: the issue's thresholds per metric") {
       {"kv_cache.capacity_tokens", 0.02, 0.05},
       {"kv_cache.max_concurrency", 0.02, 0.05},
       {"per_gpu.components[kv_cache].bytes", 0.05, 0.12},
-      // Weights (median only in the issue).
-      {"per_gpu.components[weights].bytes", 0.01, 2},
+      // Weights (median only in the issue; the p90 bound guards what the suite reaches).
+      {"per_gpu.components[weights].bytes", 0.01, 0.02},
       // Peaks and other components.
       {"per_gpu.components[activations].bytes", 0.05, 0.12},
       {"per_gpu.components[cuda_graphs].bytes", 0.05, 0.12},

@@ -415,3 +415,30 @@ TEST_CASE("inference: unknown backend settings are refused with their path") {
     CHECK(at(r, "error.path")->as_string() == row.path);
   }
 }
+
+TEST_CASE("inference: an Mllama config without vision_config gets the class's default tower") {
+  // transformers MllamaConfig fills a missing vision_config with MllamaVisionConfig(): 32 + 8
+  // gated layers of h 1280 / I 5120, 448-px tiles of 14-px patches, 4 tiles × 9 aspect-ratio ids
+  // of tile position embeddings, a 7680 → 4096 projector. vLLM PR #12126 measured 19.86 GiB of
+  // weights for Llama-3.2-11B-Vision on its 560-px checkpoint.
+  const std::string text = R"("model_type":"mllama","num_hidden_layers":40,"hidden_size":4096,)"
+                           R"("num_attention_heads":32,"num_key_value_heads":8,"intermediate_size":14336,)"
+                           R"("vocab_size":128256,"cross_attention_layers":[3,8,13,18,23,28,33,38])";
+  const std::string rest = R"(,"gpu":"h100-sxm-80gb","backend":"vllm","max_model_len":4096)";
+  const Value bare = run(request(R"("model":{)" + text + "}" + rest));
+  REQUIRE(at(bare, "ok")->as_bool());
+  const double layer = 4.0 * 1280 * 1280 + 4 * 1280 + 2.0 * 1280 * 5120 + 5120 + 1280 + 4 * 1280;
+  const double tower = 40 * layer + 3.0 * 14 * 14 * 1280 + 1280 + 32.0 * 32 * 1280 +
+                       9.0 * 4 * (32 * 32 + 1) * 1280 + 2 * 9.0 * 4 * 1280 + 2 * 1280 + 7680.0 * 4096;
+  CHECK(num(bare, "per_gpu.components[weights].values.vision_tower_bytes") == doctest::Approx(2 * tower).epsilon(1e-5));
+  CHECK(at(bare, "per_gpu.components[weights].values.vision_config"));
+  // A pasted vision_config wins over the default: the released 560-px tiles add position rows.
+  const Value full = run(request(R"("model":{)" + text +
+                                 R"(,"vision_config":{"hidden_size":1280,"intermediate_size":5120,"num_hidden_layers":32,)"
+                                 R"("num_global_layers":8,"image_size":560,"patch_size":14,"max_num_tiles":4,)"
+                                 R"("vision_output_dim":7680}})" + rest));
+  REQUIRE(at(full, "ok")->as_bool());
+  CHECK(num(full, "per_gpu.components[weights].values.vision_tower_bytes") > num(bare, "per_gpu.components[weights].values.vision_tower_bytes"));
+  CHECK_FALSE(at(full, "per_gpu.components[weights].values.vision_config"));
+  CHECK(num(full, "per_gpu.components[weights].bytes") / kGiB == doctest::Approx(19.86).epsilon(0.01));
+}
