@@ -41,33 +41,57 @@ std::string lower(std::string s) {
 }
 
 // Parameters of a ViT-style vision tower and its projector from a vision_config:
-// layers · (4h² + 4h attention, 2·h·I + I + h MLP, 4h for two LayerNorms) + patch embedding
-// (C·p²·h + h) + learned positions ((image/patch)²·h) + a projector h_v → h_text.
+// layers · (4h² + 4h attention, 2·h·I + I + h MLP — 3·h·I + 2I + h when the MLP is gated
+// (hidden_act silu: Qwen2.5-VL, Pixtral) — 4h for two norms) + patch embedding
+// (C·p²·h [· temporal_patch_size] + h) + learned positions ((image/patch)²·h, or
+// num_position_embeddings·h) + a projector.
+// The width is `embed_dim` where a config has it (Qwen2-VL, whose vision `hidden_size` is the
+// language model's width) and the MLP width `mlp_ratio`·h where no intermediate_size is given.
+// Qwen-VL towers (a `spatial_merge_size` key; transformers modeling_qwen2_vl.py PatchMerger,
+// modeling_qwen2_5_vl.py, modeling_qwen3_vl.py) project through a merger MLP
+// (h·m²)² + (h·m²)·out, one per deepstack index besides the final one; other towers through one
+// h_v × h_text linear.
 // Mllama's tower (transformers modeling_mllama.py, MllamaVisionModel) adds a second, gated
 // encoder of num_global_layers layers and tile position embeddings: one
 // [max_num_tiles · (patches + 1) · h] row per aspect-ratio id (supported ratios + 1) and two
 // [max_num_tiles · h] aspect-ratio embeddings of the same row count.
 int64_t vision_tower_params(const Value& vc, int64_t text_hidden) {
-  const double h = number_or(member(&vc, "hidden_size"), 0);
-  const double I = number_or(member(&vc, "intermediate_size"), 4 * h);
+  const double h = number_or(member(&vc, "embed_dim"), number_or(member(&vc, "hidden_size"), 0));
+  const double I = number_or(member(&vc, "intermediate_size"), number_or(member(&vc, "mlp_ratio"), 4) * h);
   const double layers = number_or(member(&vc, "num_hidden_layers"), number_or(member(&vc, "depth"), 0)) +
                         number_or(member(&vc, "num_global_layers"), 0);
   if (h <= 0 || layers <= 0) return 0;
+  const Value* act = member(&vc, "hidden_act");
+  const bool gated = act && act->is_string() && (act->as_string() == "silu" || act->as_string() == "swiglu");
   const double p = number_or(member(&vc, "patch_size"), 14);
-  const double channels = number_or(member(&vc, "num_channels"), 3);
+  const double channels = number_or(member(&vc, "num_channels"), number_or(member(&vc, "in_chans"), number_or(member(&vc, "in_channels"), 3)));
+  const double temporal = number_or(member(&vc, "temporal_patch_size"), 1);
   const double image = number_or(member(&vc, "image_size"), 0);
-  const double per_layer = 4 * h * h + 4 * h + 2 * h * I + I + h + 4 * h;
+  const double mlp = gated ? 3 * h * I + 2 * I + h : 2 * h * I + I + h;
+  const double per_layer = 4 * h * h + 4 * h + mlp + 4 * h;
   const double patches = image > 0 ? std::pow(std::floor(image / p), 2) : 0;
-  const double positions = patches * h;
+  const double positions = number_or(member(&vc, "num_position_embeddings"), patches) * h;
   double tiles = 0;
   if (const double max_tiles = number_or(member(&vc, "max_num_tiles"), 0); max_tiles > 0) {
     const Value* ratios = member(&vc, "supported_aspect_ratios");
     const double ids = (ratios && ratios->is_array() ? static_cast<double>(ratios->items().size()) : 8.0) + 1;
     tiles = ids * max_tiles * (patches + 1) * h + 2 * ids * max_tiles * h;
   }
-  const double out = number_or(member(&vc, "vision_output_dim"), number_or(member(&vc, "output_dim"), h));
-  const double projector = out * static_cast<double>(text_hidden);
-  return to_int64(layers * per_layer + channels * p * p * h + h + positions + tiles + 2 * h + projector);
+  double projector = 0;
+  if (const double merge = number_or(member(&vc, "spatial_merge_size"), 0); merge > 0) {
+    // Qwen2-VL names the output width hidden_size (and the tower width embed_dim).
+    const double out = number_or(member(&vc, "out_hidden_size"),
+                                 member(&vc, "embed_dim") ? number_or(member(&vc, "hidden_size"), static_cast<double>(text_hidden))
+                                                          : static_cast<double>(text_hidden));
+    const double wide = h * merge * merge;
+    const Value* deepstack = member(&vc, "deepstack_visual_indexes");
+    const double mergers = 1 + (deepstack && deepstack->is_array() ? static_cast<double>(deepstack->items().size()) : 0);
+    projector = mergers * (wide * wide + wide + wide * out + out + 2 * wide);
+  } else {
+    const double out = number_or(member(&vc, "vision_output_dim"), number_or(member(&vc, "output_dim"), h));
+    projector = out * static_cast<double>(text_hidden);
+  }
+  return to_int64(layers * per_layer + channels * temporal * p * p * h + h + positions + tiles + 2 * h + projector);
 }
 
 // The vision_config a model class fills in when the config has none (transformers

@@ -15,6 +15,7 @@ struct States {
   double trainable = 0;          // trainable parameters (whole model, incl. adapters)
   double adapter_params = 0;     // of which LoRA/DoRA adapters
   double frozen = 0;             // frozen weights resident on this GPU (quantized base, reference copies)
+  double vision = 0;             // of which: the frozen vision tower of a multimodal model (before sharding)
   double frozen_gathered = 0;    // FSDP1 keeping gathered frozen weights (pytorch#91165)
   double train_weights = 0;      // trainable base params in their working dtype, resident
   double adapter_weights = 0;    // LoRA/DoRA adapters and PEFT modules_to_save copies, resident

@@ -75,7 +75,7 @@ States model_states(const Common& c, const Job& j, bool describe) {
 
   double trainable_here = 0, adapter_here = 0, frozen_here = 0, opt_here = 0, paged_here = 0;
   double largest_train_tensor = 0, cast_elems = 0, layer_params = 0, frozen_quant_here = 0;
-  double largest_quant_weight = 0;
+  double largest_quant_weight = 0, quant_bytes = 0, quant_elems = 0;
   auto account = [&](const Tensor& t) {
     const double share = f_model / (role_is_expert(t.role) ? std::max(1, j.ep) : 1);
     const double elems = static_cast<double>(t.params());
@@ -106,6 +106,8 @@ States model_states(const Common& c, const Job& j, bool describe) {
     if (t.role == Role::lm_head || (t.role == Role::embed && m.tie_word_embeddings)) s.head_stored_bytes += stored;
     frozen_here += frozen_b;
     if (quantize && bytes < elems * j.base_bytes) {
+      quant_bytes += bytes;
+      quant_elems += elems;
       frozen_quant_here += frozen_b;
       largest_quant_weight = std::max(largest_quant_weight, static_cast<double>(t.out_features * t.in_features) * share * 2);
     }
@@ -162,6 +164,15 @@ States model_states(const Common& c, const Job& j, bool describe) {
   double grads = trainable_here * g_bytes + adapter_here * ab;
   double g32 = (trainable_here + adapter_here) * g32_bytes;
   double opt = opt_here, paged = paged_here;
+  // The vision tower of a multimodal model trains frozen (LLaMA-Factory freeze_vision_tower and
+  // ms-swift freeze_vit default to true), whole on the first pipeline stage; bitsandbytes QLoRA
+  // quantizes its linear layers as it does the language model's (every nn.Linear but lm_head).
+  if (j.vision_params > 0) {
+    const double per_param = j.method == Method::qlora && quant_elems > 0 ? quant_bytes / quant_elems : j.base_bytes;
+    s.vision = j.vision_params * per_param;
+    frozen_here += s.vision;
+    if (j.method == Method::qlora && quant_elems > 0) frozen_quant_here += s.vision;
+  }
   double frozen = frozen_here;
   if (ds && amp && lora) grads = adapter_here * 2 + trainable_here * 2;
   if (shard_params) {

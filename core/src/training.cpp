@@ -158,12 +158,14 @@ Result<Estimate> estimate_training(const Common& c, Fields& f) {
   const double weights = st.frozen + st.frozen_gathered + st.train_weights;
   e.add("weights", weights,
         "frozen tensors · bytes(format) + trainable · bytes(recipe), / (tp·pp) [/ shard group under ZeRO-3 / FSDP full shard]",
-        V([&] { return Value::object({{"params", c.params.total}, {"format", j.base_format.name}, {"base_bytes_per_param", j.base_bytes},
+        V([&] { Value v = Value::object({{"params", c.params.total}, {"format", j.base_format.name}, {"base_bytes_per_param", j.base_bytes},
                        {"trainable_bytes", count(st.train_weights)}, {"frozen_bytes", count(st.frozen)},
                        {"fsdp_gathered_frozen_bytes", count(st.frozen_gathered)}, {"shard_group", N},
                        {"zero_stage", j.zero_stage}, {"tp", j.tp}, {"pp", j.pp},
                        {"substituted", "frozen " + num(st.frozen) + " B + trainable " + num(st.train_weights) + " B" +
-                                           (st.frozen_gathered > 0 ? " + gathered frozen " + num(st.frozen_gathered) + " B" : "")}}); }),
+                                           (st.frozen_gathered > 0 ? " + gathered frozen " + num(st.frozen_gathered) + " B" : "")}});
+          if (st.vision > 0) v.set("frozen_vision_tower_bytes", count(st.vision));  // before sharding, on the first stage
+          return v; }),
         lora ? "Frozen base weights in their storage format (quantized linears, 16-bit embeddings and norms)."
              : "Model weights resident on one GPU.");
   if (st.adapter_weights > 0 || lora)

@@ -442,3 +442,43 @@ TEST_CASE("inference: an Mllama config without vision_config gets the class's de
   CHECK_FALSE(at(full, "per_gpu.components[weights].values.vision_config"));
   CHECK(num(full, "per_gpu.components[weights].bytes") / kGiB == doctest::Approx(19.86).epsilon(0.01));
 }
+
+TEST_CASE("inference: Qwen-VL vision towers read embed_dim, mlp_ratio, gated MLPs and the patch merger") {
+  // Hugging Face model pages: Qwen2-VL-7B-Instruct "8.29B params", Qwen2-VL-2B "2.21B params";
+  // Qwen2.5-VL-7B-Instruct 8.29B. Qwen2-VL's vision `hidden_size` is the language model's width
+  // (the tower's is embed_dim): reading it as the tower width once gave 4.9 B vision parameters.
+  struct Row {
+    const char* name;
+    std::string model;
+    double total_params;
+  };
+  const std::string q2vl_vision =
+      R"("vision_config":{"depth":32,"embed_dim":1280,"mlp_ratio":4,"num_heads":16,"in_chans":3,)"
+      R"("patch_size":14,"spatial_merge_size":2,"temporal_patch_size":2,"hidden_size":)";
+  const Row rows[] = {
+      {"Qwen2-VL-7B",
+       R"({"model_type":"qwen2_vl","hidden_size":3584,"intermediate_size":18944,"num_attention_heads":28,)"
+       R"("num_hidden_layers":28,"num_key_value_heads":4,"vocab_size":152064,"tie_word_embeddings":false,)" +
+           q2vl_vision + "3584}}",
+       8.29e9},
+      {"Qwen2-VL-2B",
+       R"({"model_type":"qwen2_vl","hidden_size":1536,"intermediate_size":8960,"num_attention_heads":12,)"
+       R"("num_hidden_layers":28,"num_key_value_heads":2,"vocab_size":151936,"tie_word_embeddings":true,)" +
+           q2vl_vision + "1536}}",
+       2.21e9},
+      {"Qwen2.5-VL-7B",
+       R"({"model_type":"qwen2_5_vl","hidden_size":3584,"intermediate_size":18944,"num_attention_heads":28,)"
+       R"("num_hidden_layers":28,"num_key_value_heads":4,"vocab_size":152064,"tie_word_embeddings":false,)"
+       R"("vision_config":{"depth":32,"hidden_act":"silu","hidden_size":1280,"intermediate_size":3420,)"
+       R"("num_heads":16,"in_chans":3,"out_hidden_size":3584,"patch_size":14,"spatial_merge_size":2,)"
+       R"("temporal_patch_size":2,"window_size":112}})",
+       8.29e9},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.name);
+    const Value r = run(request(R"("model":)" + row.model + R"(,"gpu":"h100-sxm-80gb","backend":"vllm","max_model_len":4096)"));
+    REQUIRE(at(r, "ok")->as_bool());
+    const double total = num(r, "model.params") + num(r, "per_gpu.components[weights].values.vision_tower_bytes") / 2;
+    CHECK(total == doctest::Approx(row.total_params).epsilon(0.005));
+  }
+}

@@ -291,3 +291,37 @@ TEST_CASE("the seed example's breakdown is the formulas of docs/model/training.m
   CHECK(bytes(r, "activations") == doctest::Approx(saved + work).epsilon(0.001));
   CHECK(bytes(r, "logits") == doctest::Approx(12 * V * tokens));
 }
+
+TEST_CASE("a multimodal config's vision tower is trained frozen: 16-bit with LoRA, quantized with QLoRA, sharded by ZeRO-3") {
+  // Qwen2-VL-7B (HF model page: 8.29B parameters, of which the tower + merger ≈ 0.676B).
+  const std::string model =
+      R"("model":{"model_type":"qwen2_vl","hidden_size":3584,"intermediate_size":18944,"num_attention_heads":28,)"
+      R"("num_hidden_layers":28,"num_key_value_heads":4,"vocab_size":152064,"tie_word_embeddings":false,)"
+      R"("vision_config":{"depth":32,"embed_dim":1280,"mlp_ratio":4,"num_heads":16,"in_chans":3,"hidden_size":3584,)"
+      R"("patch_size":14,"spatial_merge_size":2,"temporal_patch_size":2}})";
+  const std::string text_only =
+      R"("model":{"model_type":"qwen2","hidden_size":3584,"intermediate_size":18944,"num_attention_heads":28,)"
+      R"("num_hidden_layers":28,"num_key_value_heads":4,"vocab_size":152064,"tie_word_embeddings":false})";
+  auto job = [&](const std::string& m, const std::string& extra) {
+    return run(R"({"task":"train",)" + m + "," + kGpu + R"(,"method":"lora","precision":"bf16","seq_len":1024,)" + extra + "}");
+  };
+  auto tower = [](const llmsizer::Value& r) {
+    const llmsizer::Value* v = at(r, "per_gpu.components[weights].values.frozen_vision_tower_bytes");
+    return v ? v->as_double() : 0.0;
+  };
+  const auto lora = job(model, R"("num_gpus":1)"), plain = job(text_only, R"("num_gpus":1)");
+  REQUIRE(at(lora, "ok")->as_bool());
+  CHECK(tower(lora) / 2 == doctest::Approx(0.676e9).epsilon(0.01));
+  CHECK(bytes(lora, "weights") - bytes(plain, "weights") == doctest::Approx(tower(lora)).epsilon(1e-6));
+  CHECK(tower(plain) == 0);
+  // QLoRA: bitsandbytes quantizes the tower's linears with the language model's (~0.5 B/param + stats).
+  const auto q = job(model, R"("method":"qlora","num_gpus":1)");
+  REQUIRE(at(q, "ok")->as_bool());
+  CHECK(tower(q) / 0.676e9 > 0.5);
+  CHECK(tower(q) / 0.676e9 < 0.6);
+  // ZeRO-3 over 4 GPUs shards it with the other frozen weights.
+  const auto z3 = job(model, R"("num_gpus":4,"framework":"deepspeed","zero_stage":3)");
+  const auto z3_plain = job(text_only, R"("num_gpus":4,"framework":"deepspeed","zero_stage":3)");
+  REQUIRE(at(z3, "ok")->as_bool());
+  CHECK(bytes(z3, "weights") - bytes(z3_plain, "weights") == doctest::Approx(tower(z3) / 4).epsilon(1e-3));
+}
