@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "estimators.hpp"
+#include "infer_common.hpp"
 #include "llmsizer/catalog.hpp"
 #include "llmsizer/json_io.hpp"
 #include "llmsizer/performance.hpp"
@@ -66,6 +67,7 @@ Result<Common> resolve_common(Fields& f, std::vector<std::string>& warnings) {
     if (!c.model.id.empty())
       if (const ModelPreset* p = find_model(c.model.id)) c.params_stated = p->params_stated;
   }
+  c.vision_params = infer::model_info(c, model).vision_params;
   const Value* gpu = f.raw("gpu");
   if (!gpu || gpu->is_null()) {
     const GpuSpec* g = find_gpu("h100-sxm-80gb");
@@ -118,6 +120,7 @@ Value model_block(const Common& c) {
     v.set("num_sliding_layers", m.num_sliding_layers);
   }
   if (c.params_stated > 0) v.set("params_stated", c.params_stated);
+  if (c.vision_params > 0) v.set("vision_params", c.vision_params);
   return v;
 }
 

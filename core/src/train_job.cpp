@@ -4,8 +4,6 @@
 // "Framework profiles".
 #include "train_job.hpp"
 
-#include "infer_common.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -287,7 +285,7 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   j.micro_batch_size = f.integer("micro_batch_size", 1, 1, 1 << 16);
   // A multimodal config's vision tower (counted as the inference side counts it: vision_config,
   // the preset's, or the model class's default).
-  j.vision_params = static_cast<double>(infer::model_info(c, f.raw("model")).vision_params);
+  j.vision_params = static_cast<double>(c.vision_params);
   j.seq_len_given = f.has("seq_len") || !f.raw("seq_len");  // an explicit null means "unknown"
   j.seq_len = f.integer("seq_len", 2048, 1, 1 << 24);
   j.grad_accum = f.integer("gradient_accumulation_steps", 1, 1, 1 << 20);

@@ -30,6 +30,7 @@ struct Common {
   int num_gpus = 1;
   std::string model_source;  // "preset" | "config"
   double params_stated = 0;  // from the preset, 0 when unknown
+  int64_t vision_params = 0;  // vision tower + projector of a multimodal model (not in `params`)
   // A recommendation sweep's trial: it ranks on the peaks, `fits` and the speed figures only, so
   // the training estimator skips its reverse solvers (the sweep is itself the search over GPU
   // counts; `num_gpus_needed` alone was half of a training sweep, docs/performance.md).
