@@ -90,7 +90,7 @@ export function renderResult(r, ctx) {
         dl(Object.entries(o).map(([k2, v2]) => [k2, F.byKey(k2, v2)]))))),
     h('section', { class: 'card charts' }, h('div', { 'data-testid': 'chart-seq', class: 'chartbox' }), h('div', { 'data-testid': 'chart-batch', class: 'chartbox' })),
     r.warnings?.length > 0 && sec('warnings', t('r.warnings'), h('ul', null, r.warnings.map((w) => h('li', { text: w })))),
-    sec('model', t('r.model'), dl(['params', 'active_params', 'num_hidden_layers', 'hidden_size', 'num_attention_heads', 'num_key_value_heads', 'head_dim', 'vocab_size', 'model_type']
+    sec('model', t('r.model'), dl(['params', 'active_params', 'vision_params', 'num_hidden_layers', 'hidden_size', 'num_attention_heads', 'num_key_value_heads', 'head_dim', 'vocab_size', 'model_type']
       .filter((k) => m[k] != null).map((k) => [k, typeof m[k] === 'number' ? F.count(m[k], k.endsWith('params')) : m[k]]))),
   ];
 }
