@@ -67,7 +67,14 @@ Result<Common> resolve_common(Fields& f, std::vector<std::string>& warnings) {
     if (!c.model.id.empty())
       if (const ModelPreset* p = find_model(c.model.id)) c.params_stated = p->params_stated;
   }
-  c.vision_params = infer::model_info(c, model).vision_params;
+  {
+    const infer::ModelInfo mi = infer::model_info(c, model);
+    if (mi.vision_invalid)
+      return Error{"out_of_range", "/model/vision_config",
+                   "vision_config describes a vision tower above 1e12 parameters or a patch_size below 1; check hidden_size "
+                   "(or embed_dim), num_hidden_layers (or depth), intermediate_size, patch_size and image_size"};
+    c.vision_params = mi.vision_params;
+  }
   const Value* gpu = f.raw("gpu");
   if (!gpu || gpu->is_null()) {
     const GpuSpec* g = find_gpu("h100-sxm-80gb");

@@ -88,6 +88,7 @@ struct ModelInfo {
   int64_t rotary_dim = 0;
   int64_t vision_params = 0;  // vision tower + projector of a multimodal checkpoint
   bool multimodal = false;
+  bool vision_invalid = false;  // vision_config sizes out of range (resolve_common refuses the request)
   std::string notes;  // which keys came from the preset
   const char* vision_source = nullptr;  // where a vision_config the request lacks came from
 };

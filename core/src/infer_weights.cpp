@@ -55,15 +55,20 @@ std::string lower(std::string s) {
 // encoder of num_global_layers layers and tile position embeddings: one
 // [max_num_tiles · (patches + 1) · h] row per aspect-ratio id (supported ratios + 1) and two
 // [max_num_tiles · h] aspect-ratio embeddings of the same row count.
+// A vision tower above 1 T parameters is a typo, not a model (the largest released are ~6 B).
+constexpr double kVisionParamsLimit = 1e12;
+
 int64_t vision_tower_params(const Value& vc, int64_t text_hidden) {
   const double h = number_or(member(&vc, "embed_dim"), number_or(member(&vc, "hidden_size"), 0));
   const double I = number_or(member(&vc, "intermediate_size"), number_or(member(&vc, "mlp_ratio"), 4) * h);
   const double layers = number_or(member(&vc, "num_hidden_layers"), number_or(member(&vc, "depth"), 0)) +
                         number_or(member(&vc, "num_global_layers"), 0);
-  if (h <= 0 || layers <= 0) return 0;
+  if (h < 0 || layers < 0) return -1;
+  if (h == 0 || layers == 0) return 0;
   const Value* act = member(&vc, "hidden_act");
   const bool gated = act && act->is_string() && (act->as_string() == "silu" || act->as_string() == "swiglu");
   const double p = number_or(member(&vc, "patch_size"), 14);
+  if (!(p >= 1) || !(I >= 0) || !std::isfinite(h * I * layers)) return -1;
   const double channels = number_or(member(&vc, "num_channels"), number_or(member(&vc, "in_chans"), number_or(member(&vc, "in_channels"), 3)));
   const double temporal = number_or(member(&vc, "temporal_patch_size"), 1);
   const double image = number_or(member(&vc, "image_size"), 0);
@@ -91,7 +96,10 @@ int64_t vision_tower_params(const Value& vc, int64_t text_hidden) {
     const double out = number_or(member(&vc, "vision_output_dim"), number_or(member(&vc, "output_dim"), h));
     projector = out * static_cast<double>(text_hidden);
   }
-  return to_int64(layers * per_layer + channels * temporal * p * p * h + h + positions + tiles + 2 * h + projector);
+  const double total = layers * per_layer + channels * temporal * p * p * h + h + positions + tiles + 2 * h + projector;
+  // Hostile sizes (1e300 layers, 0-px patches) give no tower rather than a 9e18-parameter one;
+  // model_info reports them (kVisionParamsLimit).
+  return std::isfinite(total) && total >= 0 && total <= kVisionParamsLimit ? to_int64(total) : -1;
 }
 
 // The vision_config a model class fills in when the config has none (transformers
@@ -184,6 +192,10 @@ ModelInfo model_info(const Common& c, const Value* model_json) {
   } else if (const Value* dv = default_vision_config(m.model_type)) {
     mi.vision_params = vision_tower_params(*dv, m.hidden_size);
     mi.vision_source = "the model class's default (transformers MllamaVisionConfig)";
+  }
+  if (mi.vision_params < 0) {
+    mi.vision_invalid = true;
+    mi.vision_params = 0;
   }
   mi.multimodal = mi.vision_params > 0 || m.num_cross_attention_layers > 0;
   return mi;

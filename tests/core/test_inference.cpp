@@ -482,3 +482,24 @@ TEST_CASE("inference: Qwen-VL vision towers read embed_dim, mlp_ratio, gated MLP
     CHECK(total == doctest::Approx(row.total_params).epsilon(0.005));
   }
 }
+
+TEST_CASE("inference: a vision_config with hostile sizes is refused at its path, never a 9e18-parameter tower") {
+  const char* configs[] = {
+      R"({"hidden_size":1e300,"num_hidden_layers":1e300})",
+      R"({"hidden_size":1280,"depth":32,"patch_size":0,"image_size":448})",
+      R"({"hidden_size":1280,"num_hidden_layers":32,"intermediate_size":-5})",
+      R"({"hidden_size":-1280,"num_hidden_layers":32})",
+      R"({"hidden_size":1280,"num_hidden_layers":2,"max_num_tiles":1e9,"image_size":1e9})",
+  };
+  for (const char* vc : configs) {
+    CAPTURE(vc);
+    for (const char* task : {"infer", "train"}) {
+      const Value r = run(std::string(R"({"task":")") + task +
+                          R"(","model":{"model_type":"llama","num_hidden_layers":2,"hidden_size":256,"num_attention_heads":4,)"
+                          R"("intermediate_size":512,"vocab_size":1000,"vision_config":)" + vc + "}}");
+      CHECK_FALSE(at(r, "ok")->as_bool());
+      CHECK(at(r, "error.path")->as_string() == "/model/vision_config");
+      CHECK(at(r, "error.code")->as_string() == "out_of_range");
+    }
+  }
+}
