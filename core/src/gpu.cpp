@@ -25,6 +25,17 @@ Result<GpuSpec> parse_gpu(const Value& v, const std::string& path, std::vector<s
   g.fp32_flops = f.number("fp32_flops", 0, 0, kMaxFlops);
   g.tdp_w = f.number("tdp_w", 0, 0, 1e5);
   g.release_year = static_cast<int>(f.integer("release_year", 0, 1990, 2100));
+  g.sm_count = static_cast<int>(f.integer("sm_count", 0, 0, 10000));
+  // Maximum resident threads per SM by compute capability (CUDA C++ Programming Guide, table
+  // "Technical Specifications per Compute Capability"): 1024 on 7.5, 1536 on 8.6/8.7/8.9/12.x,
+  // 2048 on 7.0, 8.0, 9.0, 10.x.
+  if (const Value* cc = f.raw("compute_capability"); cc && cc->is_string()) {
+    const std::string& s = cc->as_string();
+    g.max_threads_per_sm = s == "7.5" ? 1024
+                           : (s == "8.6" || s == "8.7" || s == "8.9" || s.rfind("12.", 0) == 0) ? 1536
+                           : (s == "7.0" || s == "7.2" || s == "8.0" || s == "9.0" || s.rfind("10.", 0) == 0) ? 2048
+                                                                                                            : 0;
+  }
   if (const Value* ic = f.raw("interconnect"); ic && ic->is_object()) {
     Fields i(*ic, f.path_of("interconnect"));
     g.nvlink_bytes_per_s = i.number("nvlink_bytes_per_s", 0, 0, kMaxBw);
@@ -49,7 +60,7 @@ Result<GpuSpec> parse_gpu(const Value& v, const std::string& path, std::vector<s
   }
   if (const Value* mk = f.raw("markets"); mk && mk->is_object())
     if (const Value* c = mk->find("china"); c && c->is_bool()) g.china_market = c->as_bool() ? 1 : 0;
-  f.accept({"compute_capability", "form_factor", "memory_bytes_basis", "memory_marketed_gb", "memory_type",
+  f.accept({"form_factor", "memory_bytes_basis", "memory_marketed_gb", "memory_type",
             "sources", "notes", "source"});
   if (f.failed()) return *f.error();
   if (warnings) f.unknown_keys(*warnings);

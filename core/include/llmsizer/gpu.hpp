@@ -33,6 +33,8 @@ struct GpuSpec {
   bool flash_attention_2 = true;
   double usd_per_gpu_hour = 0;  // 0 = no price in the catalog
   int china_market = -1;        // 1 sold in mainland China, 0 not, -1 unknown
+  int sm_count = 0;             // streaming multiprocessors (NVIDIA); 0 = unknown
+  int max_threads_per_sm = 0;   // resident threads per SM, from compute_capability; 0 = unknown
 };
 
 // Reads a catalog record or a custom spec. Only memory_bytes is required for a custom GPU.
