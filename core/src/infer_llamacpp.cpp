@@ -91,7 +91,7 @@ Result<Estimate> estimate_llamacpp(const Common& c, const Job& j, const ModelInf
            : "n_ubatch · n_ctx · n_head · 4 B (KQ) + 4.27 · n_ubatch · h · 4 B",
         Value::object({{"n_ubatch", ubatch}, {"flash_attn", fa}, {"kq_bytes", kq}}),
         "The compute buffer ggml reserves for the largest graph.");
-  e.add("runtime_overhead", any_gpu ? kCudaContextBytes : 0.0, "CUDA context + cuBLAS", Value::object({}),
+  e.add("runtime_overhead", any_gpu ? cuda_context_bytes(c.gpu) : 0.0, "CUDA context + cuBLAS", Value::object({}),
         "The backend's context on each GPU used.");
 
   KvCacheInfo k;
@@ -110,7 +110,7 @@ Result<Estimate> estimate_llamacpp(const Common& c, const Job& j, const ModelInf
   k.max_context_fit = any_gpu && per_ctx > 0 ? to_int64(std::max(0.0, room / per_ctx)) : n_ctx;
   e.kv_cache = k;
 
-  e.peak.allocated_bytes = to_int64(gpu_used - (any_gpu ? kCudaContextBytes : 0));
+  e.peak.allocated_bytes = to_int64(gpu_used - (any_gpu ? cuda_context_bytes(c.gpu) : 0));
   e.peak.reserved_bytes = e.peak.allocated_bytes;
   e.peak.device_bytes = to_int64(gpu_used);
   e.low_bytes = to_int64(gpu_used * 0.98);

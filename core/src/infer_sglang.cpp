@@ -41,7 +41,7 @@ Result<Estimate> estimate_sglang(const Common& c, const Job& j, const ModelInfo&
   const double fraction = j.mem_fraction_static > 0 ? j.mem_fraction_static : default_mem_fraction(j, gpu_mib);
   const bool distributed = j.tp * j.pp > 1;
   // CUDA context, NCCL and custom all-reduce buffers exist before the first measurement.
-  const double startup = kCudaContextBytes + (distributed ? kNcclInitBytes : 0);
+  const double startup = cuda_context_bytes(c.gpu) + (distributed ? kNcclInitBytes : 0);
   const double free_init = total - startup;
 
   const Stage s = pipeline_stages(m.num_hidden_layers, j.pp).front();

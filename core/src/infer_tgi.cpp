@@ -17,7 +17,7 @@ Result<Estimate> estimate_tgi(const Common& c, const Job& j, const ModelInfo& mi
   constexpr double kWiggleRoom = 0.90;  // TGI_WIGGLE_ROOM default
   const double total = cuda_visible_bytes(c.gpu);
   const bool distributed = j.tp * j.pp > 1;
-  const double startup = kCudaContextBytes + (distributed ? kNcclInitBytes : 0);
+  const double startup = cuda_context_bytes(c.gpu) + (distributed ? kNcclInitBytes : 0);
   const Stage s = pipeline_stages(m.num_hidden_layers, 1).front();
   const StageWeights w = stage_weights(mi, j, Loader::tgi, s);
 

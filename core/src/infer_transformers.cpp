@@ -164,14 +164,14 @@ Result<Estimate> estimate_transformers(const Common& c, const Job& job, const Mo
         std::move(av), "Above the weights and the final KV cache at the moment of the peak.");
   const double dynamic = allocated - s.weights.total();
   const double slack = kAllocatorSlack * std::max(0.0, dynamic);
-  e.add("runtime_overhead", kCudaContextBytes + slack, "CUDA context + caching-allocator slack (8 % of dynamic memory)",
-        Value::object({{"cuda_context_bytes", kCudaContextBytes}, {"allocator_slack_bytes", slack}}),
+  e.add("runtime_overhead", cuda_context_bytes(c.gpu) + slack, "CUDA context + caching-allocator slack (8 % of dynamic memory)",
+        Value::object({{"cuda_context_bytes", cuda_context_bytes(c.gpu)}, {"allocator_slack_bytes", slack}}),
         "Outside torch.cuda.max_memory_allocated: the context, and blocks the allocator keeps cached.");
 
   KvCacheInfo kv;
   kv.bytes_per_token = to_int64(std::llround(s.layers.bytes_per_token()));
   const double device = static_cast<double>(c.gpu.memory_bytes);
-  const double room = cuda_visible_bytes(c.gpu) - kCudaContextBytes - (allocated - s.kv_final) * (1 + kAllocatorSlack);
+  const double room = cuda_visible_bytes(c.gpu) - cuda_context_bytes(c.gpu) - (allocated - s.kv_final) * (1 + kAllocatorSlack);
   const double per_token_batch = s.layers.bytes_per_token() * (1 + kAllocatorSlack);
   kv.capacity_tokens = room > 0 && per_token_batch > 0 ? to_int64(room / per_token_batch) : 0;
   kv.max_concurrency =
@@ -182,7 +182,7 @@ Result<Estimate> estimate_transformers(const Common& c, const Job& job, const Mo
 
   e.peak.allocated_bytes = to_int64(allocated);
   e.peak.reserved_bytes = to_int64(allocated + slack);
-  e.peak.device_bytes = to_int64(allocated + slack + kCudaContextBytes);
+  e.peak.device_bytes = to_int64(allocated + slack + cuda_context_bytes(c.gpu));
   const double t = static_cast<double>(e.total_bytes());
   e.low_bytes = to_int64(t - 0.05 * dynamic - 0.01 * s.weights.total());
   e.high_bytes = to_int64(t + 0.15 * dynamic + 0.01 * s.weights.total());

@@ -19,7 +19,7 @@ Result<Estimate> estimate_trtllm(const Common& c, const Job& j, const ModelInfo&
   const Version& v = j.version;
   const double total = cuda_visible_bytes(c.gpu);
   const bool distributed = j.tp * j.pp > 1;
-  const double startup = kCudaContextBytes + (distributed ? kNcclInitBytes : 0);
+  const double startup = cuda_context_bytes(c.gpu) + (distributed ? kNcclInitBytes : 0);
   const Stage s = pipeline_stages(m.num_hidden_layers, j.pp).front();
   const StageWeights w = stage_weights(mi, j, Loader::trtllm, s);
 

@@ -197,7 +197,7 @@ Result<Estimate> estimate_vllm(const Common& c, const Job& j, const ModelInfo& m
   const double requested = p.util * total;
   const bool distributed = j.tp * j.pp > 1;
   const double startup =
-      kCudaContextBytes + (distributed ? kNcclInitBytes : 0) + (j.tp > 1 && m.num_experts > 1 ? kMoeCommInitBytes : 0);
+      cuda_context_bytes(c.gpu) + (distributed ? kNcclInitBytes : 0) + (j.tp > 1 && m.num_experts > 1 ? kMoeCommInitBytes : 0);
 
   std::vector<StageResult> stages;
   std::vector<Value> act_values;
@@ -213,7 +213,7 @@ Result<Estimate> estimate_vllm(const Common& c, const Job& j, const ModelInfo& m
     if (p.torch_peak_only)
       r.non_torch = 0;
     else if (p.old_v0_profile)
-      r.non_torch = kCudaContextBytes + comm;
+      r.non_torch = cuda_context_bytes(c.gpu) + comm;
     else if (!p.v1)
       r.non_torch = kV0NonTorchBytes + comm;
     else if (!new_comm)

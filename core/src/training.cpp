@@ -113,7 +113,7 @@ Model build(const Common& c, const Job& j, bool describe = true) {
   md.act = activations(c, j, describe);
   md.fixed_alloc = kCublasWorkspaceBytes;
   const int groups = (j.dp > 1 ? 1 : 0) + (j.tp > 1 ? 1 : 0) + (j.pp > 1 ? 1 : 0) + (j.cp > 1 ? 1 : 0) + (j.ep > 1 ? 1 : 0);
-  md.outside = kCudaContextBytes + kNcclBytesPerCommunicator * groups;
+  md.outside = cuda_context_bytes(c.gpu) + kNcclBytesPerCommunicator * groups;
   md.capacity = static_cast<double>(c.gpu.memory_bytes);
   return md;
 }
@@ -234,7 +234,7 @@ Result<Estimate> estimate_training(const Common& c, Fields& f) {
     e.add("rollout_engine", st.rollout, "KV cache of the co-located generation engine", Value::object(),
           "Rollout generation for PPO/GRPO.");
   e.add("framework_overhead", md.outside, "CUDA context + NCCL communicator buffers",
-        V([&] { return Value::object({{"cuda_context_bytes", count(kCudaContextBytes)}, {"nccl_bytes", count(md.outside - kCudaContextBytes)}}); }),
+        V([&] { return Value::object({{"cuda_context_bytes", count(cuda_context_bytes(c.gpu))}, {"nccl_bytes", count(md.outside - cuda_context_bytes(c.gpu))}}); }),
         "Per-process memory outside PyTorch's allocator.");
   e.add("allocator_cache", pk.reserved - pk.allocated, "reserved − allocated (caching allocator)",
         V([&] { return Value::object({{"slack_fraction", kAllocatorSlack}, {"vocab_fragmentation", j.profile->vocab_fragmentation}}); }),

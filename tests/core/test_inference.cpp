@@ -503,3 +503,22 @@ TEST_CASE("inference: a vision_config with hostile sizes is refused at its path,
     }
   }
 }
+
+TEST_CASE("inference: the CUDA context grows with the GPU's resident threads (SMs × threads per SM × 1 KiB stack)") {
+  // vLLM ~0.6.4 counts the context as non-torch memory; issue #10517 logged 0.35 GiB on an RTX
+  // 3090 (82 SMs, compute capability 8.6: 1536 threads per SM). The model: 0.51 GiB on an H100
+  // SXM (132 × 2048), less 1 KiB per resident thread fewer.
+  auto overhead = [](const std::string& gpu) {
+    const Value r = run(request(R"("model":"meta-llama/Llama-3.1-8B","backend":"vllm","backend_version":"0.6.4",)"
+                                R"("engine":"v0","max_model_len":4096,"gpu":)" + gpu));
+    REQUIRE(at(r, "ok")->as_bool());
+    return num(r, "per_gpu.components[runtime_overhead].bytes");
+  };
+  const double rtx3090 = overhead(R"({"memory_bytes":25318832210,"sm_count":82,"compute_capability":"8.6"})");
+  const double h100 = overhead(R"({"memory_bytes":85520809984,"sm_count":132,"compute_capability":"9.0"})");
+  const double unknown = overhead(R"({"memory_bytes":25318832210})");
+  CHECK(h100 / kGiB == doctest::Approx(0.51).epsilon(0.01));
+  CHECK(unknown == doctest::Approx(h100));
+  CHECK(h100 - rtx3090 == doctest::Approx((132.0 * 2048 - 82.0 * 1536) * 1024).epsilon(1e-6));
+  CHECK(rtx3090 / kGiB == doctest::Approx(0.35).epsilon(0.07));
+}
