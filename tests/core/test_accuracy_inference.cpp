@@ -3,10 +3,9 @@
 // TensorRT-LLM logs) is answered, and the errors stay within the thresholds:
 //   vLLM KV capacity (tokens): median ≤ 2 %, p90 ≤ 5 %;  weights: median ≤ 1 %;
 //   peaks and other components: median ≤ 5 %, p90 ≤ 12 %.
-// Two p90 targets are not reached and are left out rather than loosened (docs/model/inference.md
-// "Accuracy"): runtime_overhead (a vLLM dev build's baseline, Granite's unexplained 0.46 GiB and
-// the RTX 3090's smaller CUDA context) and peak.allocated (the Qwen3 table reports memory at the
-// end of generation, not the prefill peak; one octocoder row has no prompt length).
+// One p90 target is not reached and is left out rather than loosened (docs/model/inference.md
+// "Accuracy"): peak.allocated (the Qwen3 table reports memory at the end of generation, not the
+// prefill peak; one octocoder row has no prompt length).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -50,7 +49,7 @@ TEST_CASE("inference accuracy: the issue's thresholds per metric") {
       // Peaks and other components.
       {"per_gpu.components[activations].bytes", 0.05, 0.12},
       {"per_gpu.components[cuda_graphs].bytes", 0.05, 0.12},
-      {"per_gpu.components[runtime_overhead].bytes", 0.05, 2},  // p90 not reached (see top)
+      {"per_gpu.components[runtime_overhead].bytes", 0.05, 0.12},
       {"per_gpu.peak.allocated_bytes", 0.05, 2},                // p90 not reached (see top)
       {"extra.peak_allocated_bytes_sum_over_gpus", 0.05, 0.12},
       {"extra.vllm_requested_memory_bytes", 0.05, 0.12},
