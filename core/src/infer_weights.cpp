@@ -55,6 +55,7 @@ std::string lower(std::string s) {
 // encoder of num_global_layers layers and tile position embeddings: one
 // [max_num_tiles · (patches + 1) · h] row per aspect-ratio id (supported ratios + 1) and two
 // [max_num_tiles · h] aspect-ratio embeddings of the same row count.
+// Returns 0 without a tower, −1 for sizes out of range.
 // A vision tower above 1 T parameters is a typo, not a model (the largest released are ~6 B).
 constexpr double kVisionParamsLimit = 1e12;
 
@@ -97,8 +98,8 @@ int64_t vision_tower_params(const Value& vc, int64_t text_hidden) {
     projector = out * static_cast<double>(text_hidden);
   }
   const double total = layers * per_layer + channels * temporal * p * p * h + h + positions + tiles + 2 * h + projector;
-  // Hostile sizes (1e300 layers, 0-px patches) give no tower rather than a 9e18-parameter one;
-  // model_info reports them (kVisionParamsLimit).
+  // Hostile sizes (1e300 layers, 0-px patches, negative widths) return −1: model_info flags them
+  // and resolve_common refuses the request at /model/vision_config.
   return std::isfinite(total) && total >= 0 && total <= kVisionParamsLimit ? to_int64(total) : -1;
 }
 
