@@ -21,6 +21,7 @@ export const FIELDS = [
   { id: 'optimizer', v: 'train', t: 'select', d: 'adamw', o: ['adamw', 'adam', 'sgd', 'sgd-momentum', 'adamw-8bit', 'paged-adamw-8bit', 'paged-adamw', 'paged-adamw-32bit', 'adafactor', 'lion', 'lion-8bit', 'paged-lion-8bit', 'galore-adamw', 'galore-adamw-8bit', 'galore-adafactor'], eco: 'TrainingArguments optim= adamw_torch, adamw_bnb_8bit, paged_adamw_8bit, paged_adamw_32bit, adafactor, lion_32bit, lion_8bit, paged_lion_8bit, galore_adamw, sgd' },
   { id: 'micro_batch_size', v: 'train', t: 'int', d: 1, min: 1, eco: 'per_device_train_batch_size; DeepSpeed train_micro_batch_size_per_gpu' },
   { id: 'seq_len', v: 'train', t: 'int', d: 2048, min: 1, eco: 'max_seq_length (TRL) · cutoff_len (LLaMA-Factory) · sequence_len (Axolotl)' },
+  { id: 'mean_seq_len', v: 'train', t: 'int', d: null, min: 1, eco: 'mean tokens per sample of the dataset after truncation (speed only)' },
   { id: 'gradient_accumulation_steps', v: 'train', t: 'int', d: 1, min: 1, eco: 'TrainingArguments gradient_accumulation_steps' },
   { id: 'num_gpus', v: 'train', t: 'int', d: 1, min: 1, eco: 'torchrun --nproc_per_node · deepspeed --num_gpus' },
   { id: 'lora.r', v: 'train', g: 'peft', t: 'int', d: 16, min: 1, show: lora, eco: 'PEFT LoraConfig(r=…) · lora_rank' },

@@ -17,6 +17,7 @@ export default {
     'f.optimizer': 'Optimizer', 'h.optimizer': 'Sets the optimizer-state bytes per trainable parameter.',
     'f.micro_batch_size': 'Micro-batch size', 'h.micro_batch_size': 'Sequences per GPU per forward pass.',
     'f.seq_len': 'Sequence length', 'h.seq_len': 'Tokens per sequence (after padding or packing).',
+    'f.mean_seq_len': 'Mean sample length', 'h.mean_seq_len': 'Average tokens per sample when samples are shorter than the sequence length (truncated or dynamically padded data). Changes speed only; memory is sized for the longest batch.',
     'f.gradient_accumulation_steps': 'Gradient accumulation', 'h.gradient_accumulation_steps': 'Micro-batches per optimizer step; changes time, not memory.',
     'f.num_gpus': 'GPUs', 'h.num_gpus': 'GPUs in the job. Nothing is sharded unless ZeRO or a parallel layout says so.',
     'f.lora.r': 'LoRA rank r', 'h.lora.r': 'Rank of the adapter matrices.', 'f.lora.alpha': 'LoRA alpha', 'h.lora.alpha': 'Scaling; no effect on memory.',

@@ -17,6 +17,7 @@ export default {
     'f.optimizer': '优化器', 'h.optimizer': '决定每个可训练参数的优化器状态字节数。',
     'f.micro_batch_size': '微批大小', 'h.micro_batch_size': '每张卡每次前向的序列数。',
     'f.seq_len': '序列长度', 'h.seq_len': '每条序列的 token 数（填充或打包之后）。',
+    'f.mean_seq_len': '平均样本长度', 'h.mean_seq_len': '样本短于序列长度时（截断或动态填充的数据）每条样本的平均 token 数。只影响速度；显存按最长的批次估算。',
     'f.gradient_accumulation_steps': '梯度累积步数', 'h.gradient_accumulation_steps': '每次优化器更新的微批数；影响时间，不影响显存。',
     'f.num_gpus': 'GPU 数', 'h.num_gpus': '任务使用的卡数。除非开启 ZeRO 或并行切分，否则不会分摊显存。',
     'f.lora.r': 'LoRA 秩 r', 'h.lora.r': '适配器矩阵的秩。', 'f.lora.alpha': 'LoRA alpha', 'h.lora.alpha': '缩放系数，不影响显存。',

@@ -17,6 +17,7 @@ namespace {
 struct Job {
   std::string method, precision, optimizer, checkpointing, attention, framework;
   int64_t micro_batch_size = 1, seq_len = 2048, grad_accum = 1;
+  double mean_seq_len = 2048;  // tokens a sample really has on average (≤ seq_len)
   int zero_stage = 0;
   std::string offload_optimizer, offload_param;
   int tp = 1, pp = 1, dp = 1, cp = 1, ep = 1, virtual_pipeline = 1, shard_group = 1;
@@ -56,6 +57,7 @@ Job read_job(const Common& c, Reader& r, const Estimate& e, std::vector<std::str
   j.optimizer = r.text("optimizer", "adamw");
   j.micro_batch_size = r.integer("micro_batch_size", 1, 1, 1 << 16);
   j.seq_len = r.integer("seq_len", 2048, 1, 1 << 24);
+  j.mean_seq_len = r.number("mean_seq_len", static_cast<double>(j.seq_len), 1, static_cast<double>(j.seq_len));
   j.grad_accum = r.integer("gradient_accumulation_steps", 1, 1, 1 << 20);
   j.checkpointing = r.text("gradient_checkpointing", "none");
   if (const Value* v = r.find("gradient_checkpointing"); v && v->is_bool()) j.checkpointing = v->as_bool() ? "full" : "none";
@@ -161,7 +163,9 @@ void add_training_performance(const Common& c, const Value& request, Estimate& e
   const double heads = static_cast<double>(m.num_attention_heads);
   const double d_qk = m.attention == Attention::mla ? static_cast<double>(m.qk_nope_head_dim + m.qk_rope_head_dim) : static_cast<double>(m.head_dim);
   const double d_v = m.attention == Attention::mla ? static_cast<double>(m.v_head_dim) : static_cast<double>(m.head_dim);
-  const double s = static_cast<double>(j.seq_len);
+  // A sample's real length: seq_len, or the dataset's mean when given (a truncated or dynamically
+  // padded dataset runs shorter batches than the longest one that sizes the memory).
+  const double s = j.mean_seq_len;
   // Keys a query attends on average: causal (s+1)/2, sliding-window layers capped; eager
   // attention computes the full s×s score matrix.
   const double win_layers = static_cast<double>(std::min(m.num_sliding_layers, m.num_hidden_layers - m.num_cross_attention_layers));

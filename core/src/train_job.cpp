@@ -288,6 +288,9 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   j.vision_params = static_cast<double>(c.vision_params);
   j.seq_len_given = f.has("seq_len") || !f.raw("seq_len");  // an explicit null means "unknown"
   j.seq_len = f.integer("seq_len", 2048, 1, 1 << 24);
+  // Speed only: the tokens a sample really has on average (a truncated or dynamically padded
+  // dataset's mean); memory keeps seq_len, the longest batch.
+  j.mean_seq_len = f.number("mean_seq_len", static_cast<double>(j.seq_len), 1, static_cast<double>(j.seq_len));
   j.grad_accum = f.integer("gradient_accumulation_steps", 1, 1, 1 << 20);
   j.packed = f.boolean("packed", false);
   j.dynamic_padding = f.boolean("dynamic_padding", false);

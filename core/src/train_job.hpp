@@ -126,6 +126,7 @@ struct Job {
   bool copy_embed = false, copy_head = false;  // PEFT modules_to_save keeps a trainable copy
 
   WeightFormat base_format;     // frozen base weights (qlora: the quantized format)
+  double mean_seq_len = 0;      // tokens per sample on average (speed); seq_len when not given
   double vision_params = 0;     // vision tower + projector of a multimodal config (kept frozen)
   int base_bytes = 2;           // unquantized frozen tensors
   bool bnb_saves_input = false; // bitsandbytes MatMul4Bit keeps its input (ctx.tensors = (A, B))
