@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "estimators.hpp"
@@ -42,6 +43,8 @@ Version parse_version(std::string_view text);
 struct Job {
   std::string backend, mode, dtype, kv_cache_dtype, attention, engine, worker;
   std::string version_text;
+  std::string backend_alias;  // the name the request used when it was an alias ("hf", "ollama" …)
+  bool autoawq_fused = false;  // AutoAWQ fuse_layers=True: explicit (eager) prefill attention
   Version version;
   WeightFormat format;
   int dtype_bytes = 2;
@@ -93,6 +96,9 @@ struct ModelInfo {
   const char* vision_source = nullptr;  // where a vision_config the request lacks came from
 };
 ModelInfo model_info(const Common& c, const Value* model_json);
+// The backend a request names, resolved through its aliases ("hf", "trt-llm", "ollama" …):
+// {our name, whether the given name was an alias}. inference.cpp.
+std::pair<std::string, bool> canonical_backend(std::string_view name);
 
 // ---- Pipeline stages -----------------------------------------------------------------------
 

@@ -42,7 +42,10 @@ Plan plan_for(const ModelSpec& m, const Job& j) {
   const Version& v = j.version;
   const bool hf_version_known = !fastchat && !pytorch && v.known();
   // SDPA is the default attention since transformers 4.36; older releases ran eager attention.
-  p.attention = !j.attention.empty() ? j.attention : (hf_version_known && !v.at_least(4, 36) ? "eager" : "sdpa");
+  // AutoAWQ's fused attention is explicit whatever the transformers version.
+  p.attention = !j.attention.empty() ? j.attention
+                : (j.autoawq_fused || (hf_version_known && !v.at_least(4, 36))) ? "eager"
+                                                                                 : "sdpa";
   // generate() asks for the last position's logits only since 4.45; a plain forward (FastChat's
   // generate_stream, a hand-written loop) gets logits for every prompt token.
   p.logits_last_only = !fastchat && !pytorch && (!hf_version_known || v.at_least(4, 45));

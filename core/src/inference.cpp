@@ -112,6 +112,30 @@ std::string gib_text(double bytes) {
   return buf;
 }
 
+// Other names users give the engines, and the loaders that run inside them: AutoAWQ and AutoGPTQ
+// generate through transformers; Ollama runs llama.cpp. Matched lowercased; our own names match
+// in any case ("vLLM"). Returns {backend, true when the name was an alias}; unknown names come
+// back lowercased with false and the caller's choice() names the allowed ones.
+std::pair<std::string, bool> canonical_backend(std::string_view name) {
+  struct Alias {
+    std::string_view alias, backend;
+  };
+  static constexpr Alias kAliases[] = {
+      {"hf", "transformers"},          {"huggingface", "transformers"},      {"hf-transformers", "transformers"},
+      {"autoawq", "transformers"},     {"auto-awq", "transformers"},         {"autogptq", "transformers"},
+      {"auto-gptq", "transformers"},   {"trtllm", "tensorrt-llm"},           {"trt-llm", "tensorrt-llm"},
+      {"tensorrt_llm", "tensorrt-llm"}, {"tensorrtllm", "tensorrt-llm"},      {"llamacpp", "llama.cpp"},
+      {"llama-cpp", "llama.cpp"},      {"llama_cpp", "llama.cpp"},           {"ik_llama.cpp", "llama.cpp"},
+      {"ollama", "llama.cpp"},         {"text-generation-inference", "tgi"}, {"torch", "pytorch"},
+      {"gpt-fast", "pytorch"},         {"torchao", "pytorch"},
+  };
+  std::string s(name);
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const auto& a : kAliases)
+    if (s == a.alias) return {std::string(a.backend), true};
+  return {s, false};
+}
+
 }  // namespace infer
 
 namespace {
@@ -135,7 +159,22 @@ std::string llamacpp_cache_type(std::string s) {
 
 Result<infer::Job> parse_job(const Common& c, Fields& f) {
   infer::Job j;
-  j.backend = f.choice("backend", "vllm", kBackends);
+  // The backend as named, then as we name it: an alias resolves (and says so) before the choice.
+  std::string named;
+  if (const Value* b = f.raw("backend"); b && b->is_string()) {
+    auto [backend, alias] = infer::canonical_backend(b->as_string());
+    named = b->as_string();
+    for (auto& ch : named) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (alias) j.backend_alias = named;
+    if (alias || std::find(std::begin(kBackends), std::end(kBackends), backend) != std::end(kBackends)) j.backend = backend;
+  }
+  if (j.backend.empty()) j.backend = f.choice("backend", "vllm", kBackends);
+  // AutoAWQ's fused modules (fuse_layers=True) compute prefill attention explicitly: fp16 scores,
+  // an fp32 softmax and the cast back (awq/modules/fused/attn.py, QuantAttentionFused) — eager.
+  const Value* lib = f.raw("quant_library");
+  const bool autoawq = named == "autoawq" || named == "auto-awq" ||
+                       (lib && lib->is_string() && lib->as_string().rfind("autoawq", 0) == 0);
+  j.autoawq_fused = autoawq && f.boolean("fuse_layers", named == "autoawq" || named == "auto-awq");
   j.version_text = f.text("backend_version", "");
   j.version = infer::parse_version(j.version_text);
   j.engine = f.choice("engine", "", kEngines);
@@ -287,6 +326,10 @@ Result<Estimate> estimate_inference(const Common& c, Fields& f) {
         if (t.role == Role::embed || t.role == Role::pos_embed)
           text -= tensor_bytes(t, j.format, j.dtype_bytes, c.model.num_hidden_layers);
     r->extra.set("model_size_bytes", to_int64(std::round(text + static_cast<double>(mi.vision_params) * j.dtype_bytes)));
+    if (!j.backend_alias.empty())
+      r->warnings.push_back("backend \"" + j.backend_alias + "\" is estimated as " + j.backend +
+                            (j.backend_alias == "ollama" ? " (Ollama runs llama.cpp; set n_ctx to Ollama's num_ctx)" : "") +
+                            (j.autoawq_fused ? " with AutoAWQ's fused layers (explicit prefill attention)" : ""));
   }
   return r;
 }

@@ -12,6 +12,7 @@
 
 #include "llmsizer/kv_cache.hpp"
 #include "llmsizer/weights.hpp"
+#include "infer_common.hpp"
 #include "perf_common.hpp"
 
 namespace llmsizer::perf {
@@ -63,7 +64,7 @@ double version_number(const std::string& s) {
 // (256, 8192, max_position_embeddings) only serve when it reports none.
 Job read_job(const Common& c, Reader& r, std::vector<std::string>& warnings) {
   Job j;
-  j.backend = r.text("backend", "vllm");
+  j.backend = infer::canonical_backend(r.text("backend", "vllm")).first;
   j.dtype = r.text("dtype", "auto");
   j.dtype_bytes = (j.dtype == "float32" || j.dtype == "fp32") ? 4 : 2;
   j.quantization = r.text("quantization", "none");

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "estimators.hpp"
+#include "infer_common.hpp"
 #include "llmsizer/catalog.hpp"
 #include "llmsizer/json_io.hpp"
 #include "llmsizer/performance.hpp"
@@ -170,7 +171,8 @@ std::string recommend_value(const Value& request) {
 
   const std::vector<int> counts = gpu_counts(max_gpus);
   const Value* engine_v = base.find(job == "infer" ? "backend" : "framework");
-  const std::string engine = engine_v && engine_v->is_string() ? engine_v->as_string() : (job == "infer" ? "vllm" : "transformers");
+  std::string engine = engine_v && engine_v->is_string() ? engine_v->as_string() : (job == "infer" ? "vllm" : "transformers");
+  if (job == "infer") engine = infer::canonical_backend(engine).first;
   for (const GpuSpec* g : candidates) {
     if (market == "china" && g->china_market == 0) continue;
     if (!runs_on(job, engine, g->vendor)) {

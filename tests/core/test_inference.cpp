@@ -522,3 +522,35 @@ TEST_CASE("inference: the CUDA context grows with the GPU's resident threads (SM
   CHECK(h100 - rtx3090 == doctest::Approx((132.0 * 2048 - 82.0 * 1536) * 1024).epsilon(1e-6));
   CHECK(rtx3090 / kGiB == doctest::Approx(0.35).epsilon(0.07));
 }
+
+TEST_CASE("inference: backend aliases resolve and say so; AutoAWQ's fused layers attend explicitly") {
+  auto est = [](const std::string& backend, const std::string& extra = "") {
+    return run(request(R"("model":"mistralai/Mistral-7B-v0.1","gpu":"rtx-4090","backend":")" + backend +
+                       R"(","quantization":"awq-int4","dtype":"float16","batch_size":8,"input_len":2048,"output_len":2048)" + extra));
+  };
+  auto warned = [](const Value& r, const std::string& text) {
+    for (const auto& w : at(r, "warnings")->items())
+      if (w.as_string().find(text) != std::string::npos) return true;
+    return false;
+  };
+  const Value hf = est("HF"), transformers = est("transformers"), upper = est("vLLM"), trt = est("trt-llm");
+  REQUIRE(at(hf, "ok")->as_bool());
+  CHECK(num(hf, "per_gpu.peak.allocated_bytes") == num(transformers, "per_gpu.peak.allocated_bytes"));
+  CHECK(warned(hf, "\"hf\" is estimated as transformers"));
+  REQUIRE(at(upper, "ok")->as_bool());
+  CHECK_FALSE(warned(upper, "is estimated as"));
+  REQUIRE(at(trt, "ok")->as_bool());
+  CHECK(warned(trt, "tensorrt-llm"));
+  const Value bad = est("vlm");
+  CHECK_FALSE(at(bad, "ok")->as_bool());
+  CHECK(at(bad, "error.path")->as_string() == "/backend");
+  // AutoAWQ README benchmark (AutoAWQ 0.1.6, RTX 4090, examples/benchmark.py): Mistral-7B GEMM,
+  // batch 8, 2048 prefill + 2048 decode: 16.82 GiB of torch.cuda.max_memory_allocated. The fused
+  // attention materialises fp16 scores and their fp32 softmax (awq/modules/fused/attn.py); SDPA
+  // would not.
+  const Value awq = est("autoawq"), lib = est("transformers", R"(,"quant_library":"autoawq==0.1.6","fuse_layers":true)");
+  REQUIRE(at(awq, "ok")->as_bool());
+  CHECK(num(awq, "per_gpu.peak.allocated_bytes") / kGiB == doctest::Approx(16.82).epsilon(0.10));
+  CHECK(num(lib, "per_gpu.peak.allocated_bytes") == num(awq, "per_gpu.peak.allocated_bytes"));
+  CHECK(num(transformers, "per_gpu.peak.allocated_bytes") < 0.6 * num(awq, "per_gpu.peak.allocated_bytes"));
+}
