@@ -4,6 +4,7 @@
 #include "llmsizer/weights.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <vector>
 
@@ -132,9 +133,35 @@ const std::vector<std::string_view>& weight_format_names() {
   return names;
 }
 
-bool parse_weight_format(std::string_view name, WeightFormat& out) {
+namespace {
+
+// Names the ecosystem uses for the same storage layouts, lowercased: llm-compressor /
+// compressed-tensors schemes (W4A16 = GPTQ-style int4 groups of 128, W8A8 = int8 per channel,
+// FP8 dynamic/static/block = fp8 weights), SmoothQuant (int8 W8A8), bare "awq"/"gptq" (4 bit), bnb
+// nicknames, and llama.cpp's own aliases (quantize: "Q4_K" is Q4_K_M, "Q5_K" is Q5_K_M).
+std::string canonical_format(std::string_view name) {
+  std::string s(name);
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+      {"awq", "awq-int4"},       {"gptq", "gptq-int4"},     {"w4a16", "gptq-int4"},   {"w8a16", "int8"},
+      {"w8a8-int8", "int8"},     {"int8-w8a8", "int8"},     {"smoothquant", "int8"},  {"w8a8-fp8", "fp8"},
+      {"fp8-dynamic", "fp8"},    {"fp8_dynamic", "fp8"},    {"fp8-static", "fp8"},    {"fp8-block", "fp8"},
+      {"nf4", "bnb-nf4"},        {"llm.int8", "bnb-int8"},  {"bnb-8bit", "bnb-int8"}, {"gguf-q4_k", "gguf-q4_k_m"},
+      {"gguf-q5_k", "gguf-q5_k_m"}, {"bf16", "none"},       {"fp16", "none"},         {"float16", "none"},
+      {"bfloat16", "none"},
+  };
+  for (const auto& [alias, canonical] : kAliases)
+    if (s == alias) return std::string(canonical);
+  return s;
+}
+
+}  // namespace
+
+bool parse_weight_format(std::string_view requested, WeightFormat& out) {
+  const std::string canonical = canonical_format(requested);
+  const std::string_view name = canonical;
   out = WeightFormat{};
-  out.name = std::string(name);
+  out.name = canonical;
   if (name == "none" || name.empty()) { out.kind = FormatKind::bf16; return true; }
   if (name == "fp8") { out.kind = FormatKind::fp8; out.bits = 8; return true; }
   if (name == "int8" || name == "w8a8") { out.kind = FormatKind::int8; out.bits = 8; return true; }

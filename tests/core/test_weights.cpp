@@ -84,3 +84,22 @@ TEST_CASE("unknown quantization names are refused") {
   CHECK_FALSE(parse_weight_format("gguf-q4_k_x", f));
   CHECK_FALSE(parse_weight_format("bnb-nf4-xx", f));
 }
+
+TEST_CASE("the ecosystem's names for a layout resolve to it (any case)") {
+  const ModelSpec m = llama3_8b();
+  const std::pair<const char*, const char*> aliases[] = {
+      {"W4A16", "gptq-int4"},    {"awq", "awq-int4"},     {"gptq", "gptq-int4"},       {"w8a8-int8", "int8"},
+      {"SmoothQuant", "int8"},   {"fp8-dynamic", "fp8"},  {"FP8-block", "fp8"},        {"nf4", "bnb-nf4"},
+      {"LLM.int8", "bnb-int8"},  {"gguf-q4_k", "gguf-q4_k_m"}, {"GGUF-Q5_K", "gguf-q5_k_m"}, {"bf16", "none"},
+  };
+  for (const auto& [alias, canonical] : aliases) {
+    CAPTURE(alias);
+    WeightFormat a, c;
+    REQUIRE(parse_weight_format(alias, a));
+    REQUIRE(parse_weight_format(canonical, c));
+    CHECK(a.name == canonical);
+    CHECK(weight_bytes(m, a, 2, 1, 1).total == weight_bytes(m, c, 2, 1, 1).total);
+  }
+  WeightFormat f;
+  CHECK_FALSE(parse_weight_format("compressed-tensors", f));  // a container, not a layout
+}
