@@ -201,7 +201,13 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
     if (quant_type == "nf4") j.format.kind = FormatKind::bnb_nf4;
     if (dq) j.format.double_quant = *dq;
   }
-  j.kv_cache_dtype = f.choice("kv_cache_dtype", "auto", kv_cache_dtype_names());
+  // Cache dtypes in any case and under the names torch and llama.cpp give them.
+  if (const Value* kv = f.raw("kv_cache_dtype"); kv && kv->is_string()) {
+    const std::string s = canonical_kv_cache_dtype(kv->as_string());
+    const auto& names = kv_cache_dtype_names();
+    if (std::find(names.begin(), names.end(), s) != names.end()) j.kv_cache_dtype = s;
+  }
+  if (j.kv_cache_dtype.empty()) j.kv_cache_dtype = f.choice("kv_cache_dtype", "auto", kv_cache_dtype_names());
   j.mode = f.choice("mode", "latency", kModes);
   j.attention = f.choice("attention", "", kAttention);
   j.tp = static_cast<int>(f.integer("tensor_parallel_size", 1, 1, 1024));

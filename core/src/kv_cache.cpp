@@ -3,8 +3,18 @@
 #include "llmsizer/kv_cache.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace llmsizer {
+
+std::string canonical_kv_cache_dtype(std::string_view name) {
+  std::string s(name);
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (s == "float16" || s == "half" || s == "f16") return "fp16";
+  if (s == "bfloat16") return "bf16";
+  if (s == "float32" || s == "f32") return "fp32";
+  return s;
+}
 
 const std::vector<std::string_view>& kv_cache_dtype_names() {
   static const std::vector<std::string_view> n = {"auto", "fp16", "bf16", "fp32", "fp8",  "fp8_e4m3", "fp8_e5m2",

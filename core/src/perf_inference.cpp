@@ -69,7 +69,7 @@ Job read_job(const Common& c, Reader& r, std::vector<std::string>& warnings) {
   j.dtype_bytes = (j.dtype == "float32" || j.dtype == "fp32") ? 4 : 2;
   j.quantization = r.text("quantization", "none");
   if (!parse_weight_format(j.quantization, j.format)) parse_weight_format("none", j.format);
-  j.kv_cache_dtype = r.text("kv_cache_dtype", "auto");
+  j.kv_cache_dtype = canonical_kv_cache_dtype(r.text("kv_cache_dtype", "auto"));
   j.mode = r.text("mode", "latency");
   const int64_t model_max = c.model.max_position_embeddings > 0 ? c.model.max_position_embeddings : 4096;
   j.max_model_len = r.integer("max_model_len", model_max, 1, 1LL << 24);

@@ -554,3 +554,15 @@ TEST_CASE("inference: backend aliases resolve and say so; AutoAWQ's fused layers
   CHECK(num(lib, "per_gpu.peak.allocated_bytes") == num(awq, "per_gpu.peak.allocated_bytes"));
   CHECK(num(transformers, "per_gpu.peak.allocated_bytes") < 0.6 * num(awq, "per_gpu.peak.allocated_bytes"));
 }
+
+TEST_CASE("inference: cache dtypes in any case and under torch's names") {
+  auto bytes = [](const char* kv) {
+    const Value r = run(request(std::string(R"("model":"meta-llama/Llama-3.1-8B","backend":"vllm","kv_cache_dtype":")") + kv + "\""));
+    REQUIRE(at(r, "ok")->as_bool());
+    return num(r, "kv_cache.bytes_per_token");
+  };
+  CHECK(bytes("FP8") == bytes("fp8"));
+  CHECK(bytes("float16") == bytes("fp16"));
+  CHECK(bytes("bfloat16") == bytes("auto"));
+  CHECK(bytes("FP8") * 2 == bytes("auto"));
+}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,9 @@ namespace llmsizer {
 // llama.cpp block types carry their fp16 scale: q8_0 = 34 B per 32 elements (ggml-common.h).
 double kv_element_bytes(std::string_view kv_cache_dtype, int model_dtype_bytes);
 const std::vector<std::string_view>& kv_cache_dtype_names();
+// A cache dtype as written ("FP8", "float16", "f16") under the name kv_cache_dtype_names() uses;
+// unknown names come back lowercased.
+std::string canonical_kv_cache_dtype(std::string_view name);
 
 // KV heads held by one GPU: max(1, a_kv / tp) — vLLM replicates KV heads when tp > a_kv.
 int64_t kv_heads_per_gpu(const ModelSpec& m, int tp);
