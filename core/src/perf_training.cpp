@@ -10,6 +10,7 @@
 #include <string>
 
 #include "perf_common.hpp"
+#include "train_job.hpp"
 
 namespace llmsizer::perf {
 namespace {
@@ -54,7 +55,7 @@ Job read_job(const Common& c, Reader& r, const Estimate& e, std::vector<std::str
   Job j;
   j.method = r.text("method", "full");
   j.precision = r.text("precision", "bf16");
-  j.optimizer = r.text("optimizer", "adamw");
+  j.optimizer = train::canonical_optimizer(r.text("optimizer", "adamw"));
   j.micro_batch_size = r.integer("micro_batch_size", 1, 1, 1 << 16);
   j.seq_len = r.integer("seq_len", 2048, 1, 1 << 24);
   j.mean_seq_len = r.number("mean_seq_len", static_cast<double>(j.seq_len), 1, static_cast<double>(j.seq_len));

@@ -203,6 +203,25 @@ std::string lenient_choice(Fields& f, std::string_view key, std::string_view fal
 
 }  // namespace
 
+std::string canonical_optimizer(std::string_view name, std::string* impl) {
+  std::string s(name);
+  for (auto& ch : s) ch = ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  struct Alias {
+    std::string_view alias, optimizer, impl;
+  };
+  static constexpr Alias kAliases[] = {
+      {"adamw-torch", "adamw", ""},          {"adamw-torch-fused", "adamw", "fused"}, {"adamw-apex-fused", "adamw", "fused"},
+      {"adamw-hf", "adamw", "for-loop"},     {"adamw-torch-xla", "adamw", ""},        {"adamw-anyprecision", "adamw", ""},
+      {"adamw-bnb-8bit", "adamw-8bit", ""},  {"lion-32bit", "lion", ""},
+  };
+  for (const auto& a : kAliases)
+    if (s == a.alias) {
+      if (impl && !a.impl.empty()) *impl = std::string(a.impl);
+      return std::string(a.optimizer);
+    }
+  return s;
+}
+
 const Profile& profile_for(std::string_view framework, bool* known) {
   const std::string fw = lower(framework);
   for (const auto& a : kFrameworkAliases)
@@ -259,7 +278,12 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   j.recipe = precision == "fp32" ? Recipe::fp32 : precision.starts_with("amp") ? Recipe::amp : Recipe::pure16;
   j.compute_bytes = j.recipe == Recipe::fp32 ? 4 : 2;
 
-  j.optimizer = f.choice("optimizer", "adamw", kOptimizers);
+  std::string implied_impl;
+  if (const Value* ov = f.raw("optimizer"); ov && ov->is_string()) {
+    const std::string o = canonical_optimizer(ov->as_string(), &implied_impl);
+    if (std::find(std::begin(kOptimizers), std::end(kOptimizers), o) != std::end(kOptimizers)) j.optimizer = o;
+  }
+  if (j.optimizer.empty()) j.optimizer = f.choice("optimizer", "adamw", kOptimizers);
   const std::string& o = j.optimizer;
   j.paged = o.starts_with("paged");
   j.galore = o.starts_with("galore");
@@ -270,7 +294,8 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   else if (o.find("adafactor") != std::string::npos) j.optim = Optim::adafactor;
   else if (o == "lion") j.optim = Optim::lion;
   else j.optim = Optim::adamw;
-  const std::string impl = f.choice("optimizer_impl", P.opt_impl == OptImpl::fused ? "fused" : "foreach", kOptImpl);
+  const std::string impl = f.choice("optimizer_impl", !implied_impl.empty() ? implied_impl
+                                                     : P.opt_impl == OptImpl::fused ? "fused" : "foreach", kOptImpl);
   j.opt_impl = impl == "fused" ? OptImpl::fused : impl == "for-loop" ? OptImpl::for_loop : OptImpl::foreach;
   j.optimizer_in_backward = f.boolean("optimizer_in_backward", false);
   if (const Value* g = f.raw("galore"); g && g->is_object()) {

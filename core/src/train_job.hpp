@@ -142,6 +142,11 @@ struct Job {
   double rollout_gpu_memory_utilization = 0;  // vLLM co-located engine (fraction of the GPU)
 };
 
+// An optimizer as written, under our name: any case, '_' for '-', and Hugging Face
+// TrainingArguments `optim` values (adamw_torch, adamw_torch_fused, adamw_bnb_8bit, lion_32bit …).
+// `impl` is set to the implementation the name implies ("fused", "for-loop"), else left alone.
+std::string canonical_optimizer(std::string_view name, std::string* impl = nullptr);
+
 Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::string>& warnings);
 
 inline uint64_t role_bit(Role r) { return uint64_t{1} << static_cast<int>(r); }

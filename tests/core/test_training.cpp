@@ -347,3 +347,23 @@ TEST_CASE("mean_seq_len speeds up a variable-length dataset without changing the
   CHECK_FALSE(at(bad, "ok")->as_bool());
   CHECK(at(bad, "error.path")->as_string() == "/mean_seq_len");
 }
+
+TEST_CASE("optimizer names as TrainingArguments spells them (optim=) resolve to ours") {
+  auto states = [](const std::string& optimizer) {
+    const auto r = run(train(R"("method":"full","optimizer":")" + optimizer + "\""));
+    REQUIRE(at(r, "ok")->as_bool());
+    return std::pair{bytes(r, "optimizer_states"), bytes(r, "optimizer_transient")};
+  };
+  CHECK(states("adamw_torch") == states("adamw"));
+  CHECK(states("AdamW") == states("adamw"));
+  CHECK(states("adamw_bnb_8bit") == states("adamw-8bit"));
+  CHECK(states("paged_adamw_8bit") == states("paged-adamw-8bit"));
+  CHECK(states("lion_32bit") == states("lion"));
+  // adamw_torch_fused is the fused kernel: no foreach temporaries at the step.
+  CHECK(states("adamw_torch_fused").first == states("adamw").first);
+  CHECK(states("adamw_torch_fused").second == 0);
+  CHECK(states("adamw").second > 0);
+  const auto bad = run(train(R"("optimizer":"adagrad")"));
+  CHECK_FALSE(at(bad, "ok")->as_bool());
+  CHECK(at(bad, "error.path")->as_string() == "/optimizer");
+}
