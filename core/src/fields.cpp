@@ -1,6 +1,7 @@
 #include "llmsizer/fields.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -144,6 +145,14 @@ std::string Fields::choice(std::string_view key, std::string_view fallback,
   }
   const std::string& s = v->as_string();
   if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) return s;
+  // The same value in another case ("LoRA", "BF16", "full_and_piecewise") is that value.
+  auto same_ignoring_case = [&](std::string_view a) {
+    return a.size() == s.size() && std::equal(a.begin(), a.end(), s.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  for (auto a : allowed)
+    if (same_ignoring_case(a)) return std::string(a);
   std::string hint;
   size_t best = 3;
   for (auto a : allowed) {
@@ -202,7 +211,9 @@ std::string join_quoted(std::span<const std::string_view> items) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) out += i + 1 == items.size() ? " or " : ", ";
-    out += "\"" + std::string(items[i]) + "\"";
+    out += '"';
+    out += items[i];
+    out += '"';
   }
   return out;
 }

@@ -222,6 +222,24 @@ std::string canonical_optimizer(std::string_view name, std::string* impl) {
   return s;
 }
 
+std::string canonical_precision(std::string_view name) {
+  const std::string s = lower(std::string(name));
+  if (s == "bfloat16" || s == "bf16-true") return "bf16";
+  if (s == "float16" || s == "half" || s == "16-true") return "fp16";
+  if (s == "float32" || s == "32-true" || s == "32") return "fp32";
+  if (s == "bf16-mixed") return "amp-bf16";
+  if (s == "fp16-mixed" || s == "16-mixed") return "amp-fp16";
+  return s;
+}
+
+std::string canonical_checkpointing(std::string_view name) {
+  const std::string s = lower(std::string(name));
+  if (s == "unsloth") return "offload";
+  if (s == "true") return "full";
+  if (s == "false") return "none";
+  return s;
+}
+
 const Profile& profile_for(std::string_view framework, bool* known) {
   const std::string fw = lower(framework);
   for (const auto& a : kFrameworkAliases)
@@ -269,11 +287,12 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   if (method == "dora") { method = "lora"; j.use_dora = true; }
   j.method = method == "lora" ? Method::lora : method == "qlora" ? Method::qlora : method == "freeze" ? Method::freeze : Method::full;
 
-  std::string precision = f.choice("precision", "bf16", kPrecisions);
-  if (precision == "bf16-true") precision = "bf16";
-  if (precision == "bf16-mixed") precision = "amp-bf16";
-  if (precision == "fp16-mixed") precision = "amp-fp16";
-  if (precision == "32-true") precision = "fp32";
+  std::string precision;
+  if (const Value* pv = f.raw("precision"); pv && pv->is_string()) {
+    const std::string p = canonical_precision(pv->as_string());
+    if (std::find(std::begin(kPrecisions), std::end(kPrecisions), p) != std::end(kPrecisions)) precision = p;
+  }
+  if (precision.empty()) precision = canonical_precision(f.choice("precision", "bf16", kPrecisions));
   j.precision = precision;
   j.recipe = precision == "fp32" ? Recipe::fp32 : precision.starts_with("amp") ? Recipe::amp : Recipe::pure16;
   j.compute_bytes = j.recipe == Recipe::fp32 ? 4 : 2;
@@ -324,6 +343,9 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
 
   std::string ckpt = "none";
   if (const Value* v = f.raw("gradient_checkpointing"); v && v->is_bool()) ckpt = v->as_bool() ? "full" : "none";
+  else if (v && v->is_string() &&
+           std::find(std::begin(kCheckpointing), std::end(kCheckpointing), canonical_checkpointing(v->as_string())) != std::end(kCheckpointing))
+    ckpt = canonical_checkpointing(v->as_string());
   else ckpt = f.choice("gradient_checkpointing", "none", kCheckpointing);
   const bool activation_offload = f.boolean("activation_offload", false);
   j.offload_activations = ckpt == "offload" || activation_offload;

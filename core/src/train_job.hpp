@@ -146,6 +146,11 @@ struct Job {
 // TrainingArguments `optim` values (adamw_torch, adamw_torch_fused, adamw_bnb_8bit, lion_32bit …).
 // `impl` is set to the implementation the name implies ("fused", "for-loop"), else left alone.
 std::string canonical_optimizer(std::string_view name, std::string* impl = nullptr);
+// Precision and checkpointing as written, under our names (any case): "bfloat16"/"bf16-true" →
+// bf16, "float16"/"half" → fp16, "bf16-mixed" → amp-bf16, "32-true" → fp32; Unsloth's
+// use_gradient_checkpointing="unsloth" → offload, "true"/"false" → full/none.
+std::string canonical_precision(std::string_view name);
+std::string canonical_checkpointing(std::string_view name);
 
 Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::string>& warnings);
 

@@ -367,3 +367,22 @@ TEST_CASE("optimizer names as TrainingArguments spells them (optim=) resolve to 
   CHECK_FALSE(at(bad, "ok")->as_bool());
   CHECK(at(bad, "error.path")->as_string() == "/optimizer");
 }
+
+TEST_CASE("values in another case or under the libraries' names mean ours") {
+  auto answer = [](const std::string& extra) {
+    const auto r = run(train(R"("micro_batch_size":2)" + extra));
+    REQUIRE(at(r, "ok")->as_bool());
+    return std::pair{at(r, "per_gpu.peak.allocated_bytes")->as_double(), at(r, "performance.step_time_s")->as_double()};
+  };
+  CHECK(answer(R"(,"method":"LoRA")") == answer(R"(,"method":"lora")"));
+  CHECK(answer(R"(,"method":"QLoRA")") == answer(R"(,"method":"qlora")"));
+  CHECK(answer(R"(,"precision":"BF16")") == answer(R"(,"precision":"bf16")"));
+  CHECK(answer(R"(,"precision":"bfloat16")") == answer(R"(,"precision":"bf16")"));
+  CHECK(answer(R"(,"precision":"bf16-mixed")") == answer(R"(,"precision":"amp-bf16")"));
+  // Unsloth's use_gradient_checkpointing="unsloth" offloads the checkpoints.
+  CHECK(answer(R"(,"gradient_checkpointing":"unsloth")") == answer(R"(,"gradient_checkpointing":"offload")"));
+  CHECK(answer(R"(,"gradient_checkpointing":"true")") == answer(R"(,"gradient_checkpointing":"full")"));
+  const auto bad = run(train(R"("precision":"mixed")"));
+  CHECK_FALSE(at(bad, "ok")->as_bool());
+  CHECK(at(bad, "error.path")->as_string() == "/precision");
+}
