@@ -11,8 +11,12 @@ presets=(native-release wasm-release)
 for p in "${presets[@]}"; do
   [ -f "build/$p/CMakeCache.txt" ] || cmake --preset "$p" >/dev/null
   echo "build: $p"
-  cmake --build --preset "$p" -j"$jobs" 2>&1 | grep -Ev '^\[|^-- |Consolidate compiler|Built target|Scanning' || true
-  test "${PIPESTATUS[0]}" -eq 0
+  # The build's own status decides (set -e/pipefail would otherwise take grep's, or `|| true`'s).
+  set +e
+  cmake --build --preset "$p" -j"$jobs" 2>&1 | grep -Ev '^\[|^-- |Consolidate compiler|Built target|Scanning'
+  status=${PIPESTATUS[0]}
+  set -e
+  [ "$status" -eq 0 ] || { echo "build: $p FAILED (cmake --build exit $status)" >&2; exit 1; }
 done
 
 # dist/: the page, the JS API and the wasm module, with relative paths only.

@@ -11,7 +11,13 @@ quick_bench=0; [ "${1:-}" = "--with-bench" ] && quick_bench=1
 
 scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 scripts/build.sh --debug || { echo "0 passed, 1 failed"; exit 1; }
-cmake --build --preset wasm-release --target llmsizer_tests -j"$(nproc)" 2>&1 | grep -E 'error' && { echo "0 passed, 1 failed"; exit 1; }
+# The wasm doctest binary: a failed build must fail the run, never leave an old binary to test.
+if ! cmake --build --preset wasm-release --target llmsizer_tests -j"$(nproc)" >build/wasm-tests-build.log 2>&1; then
+  grep -E 'error' build/wasm-tests-build.log | head -20
+  echo "build: the wasm test suite did not build"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 passed=0; failed=0; status=0
 log=$(mktemp -d)

@@ -92,7 +92,9 @@ TEST_CASE("the ecosystem's names for a layout resolve to it (any case)") {
       {"SmoothQuant", "int8"},   {"fp8-dynamic", "fp8"},  {"FP8-block", "fp8"},        {"nf4", "bnb-nf4"},
       {"LLM.int8", "bnb-int8"},  {"gguf-q4_k", "gguf-q4_k_m"}, {"GGUF-Q5_K", "gguf-q5_k_m"}, {"bf16", "none"},
   };
-  for (const auto& [alias, canonical] : aliases) {
+  for (const auto& names : aliases) {
+    const char* alias = names.first;  // not a structured binding: CAPTURE's lambda cannot take one (clang 14)
+    const char* canonical = names.second;
     CAPTURE(alias);
     WeightFormat a, c;
     REQUIRE(parse_weight_format(alias, a));
