@@ -12,11 +12,6 @@
 namespace llmsizer {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 struct GpuEntry {
   GpuSpec spec;
@@ -47,12 +42,12 @@ std::optional<ModelPreset> load_model(size_t i, std::vector<std::string>* errors
   const Value& r = *v;
   auto str = [&](const char* k) { const Value* x = r.find(k); return x && x->is_string() ? x->as_string() : std::string(); };
   p.id = str("id");
-  p.key = lower(p.id);
+  p.key = ascii_lower(p.id);
   p.name = str("name");
   p.family = str("family");
   if (const Value* a = r.find("aliases"); a && a->is_array())
     for (const auto& x : a->items())
-      if (x.is_string()) p.aliases.push_back(lower(x.as_string()));
+      if (x.is_string()) p.aliases.push_back(ascii_lower(x.as_string()));
   if (const Value* st = r.find("params_stated"); st && st->is_number()) p.params_stated = st->as_double();
   const Value* cfg = r.find("config");
   if (!cfg) {
@@ -118,10 +113,10 @@ size_t find_key_scan(const std::string_view* keys, size_t count, const std::stri
 template <typename Items, typename Ids>
 std::vector<std::string> nearest(std::string_view query, const Items& items, Ids ids, size_t n) {
   std::vector<std::pair<size_t, std::string>> scored;
-  const std::string q = lower(query);
+  const std::string q = ascii_lower(query);
   for (const auto& it : items)
     for (const auto& id : ids(it)) {
-      const std::string l = lower(id);
+      const std::string l = ascii_lower(id);
       size_t score = edit_distance(q, l);
       if (!q.empty() && l.find(q) != std::string::npos) score = 0;  // substring: best
       scored.emplace_back(score, id);
@@ -147,7 +142,7 @@ const Catalog& catalog() {
 }
 
 const GpuSpec* find_gpu(std::string_view id) {
-  const std::string l = lower(id);
+  const std::string l = ascii_lower(id);
   if (catalog_loaded()) {
     for (const auto& g : catalog().gpus)
       if (g.id == l) return &g;
@@ -165,7 +160,7 @@ const GpuSpec* find_gpu(std::string_view id) {
 }
 
 const ModelPreset* find_model(std::string_view id) {
-  const std::string l = lower(id);
+  const std::string l = ascii_lower(id);
   if (catalog_loaded()) {
     for (const auto& m : catalog().models) {
       if (m.key == l) return &m;

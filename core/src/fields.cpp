@@ -207,6 +207,12 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
 std::string join_quoted(std::span<const std::string_view> items) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {

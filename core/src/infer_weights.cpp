@@ -35,10 +35,6 @@ const Value* config_key(const Value* cfg, std::string_view key) {
 
 double number_or(const Value* v, double fallback) { return v && v->is_number() ? v->as_double() : fallback; }
 
-std::string lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 // Parameters of a ViT-style vision tower and its projector from a vision_config:
 // layers · (4h² + 4h attention, 2·h·I + I + h MLP — 3·h·I + 2I + h when the MLP is gated
@@ -165,9 +161,9 @@ ModelInfo model_info(const Common& c, const Value* model_json) {
     if (rs && rs->is_object()) {
       std::string type;
       if (const Value* t = member(rs, "rope_type"); t && t->is_string())
-        type = lower(t->as_string());
+        type = ascii_lower(t->as_string());
       else if (const Value* t2 = member(rs, "type"); t2 && t2->is_string())
-        type = lower(t2->as_string());
+        type = ascii_lower(t2->as_string());
       const double f = number_or(member(rs, "factor"), 1.0);
       const double original = number_or(member(rs, "original_max_position_embeddings"), base_positions);
       if (type == "linear" || type == "dynamic")

@@ -129,8 +129,7 @@ std::pair<std::string, bool> canonical_backend(std::string_view name) {
       {"ollama", "llama.cpp"},         {"text-generation-inference", "tgi"}, {"torch", "pytorch"},
       {"gpt-fast", "pytorch"},         {"torchao", "pytorch"},
   };
-  std::string s(name);
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string s = ascii_lower(name);
   for (const auto& a : kAliases)
     if (s == a.alias) return {std::string(a.backend), true};
   return {s, false};
@@ -163,8 +162,7 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
   std::string named;
   if (const Value* b = f.raw("backend"); b && b->is_string()) {
     auto [backend, alias] = infer::canonical_backend(b->as_string());
-    named = b->as_string();
-    for (auto& ch : named) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    named = ascii_lower(b->as_string());
     if (alias) j.backend_alias = named;
     if (alias || std::find(std::begin(kBackends), std::end(kBackends), backend) != std::end(kBackends)) j.backend = backend;
   }

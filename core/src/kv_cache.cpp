@@ -3,13 +3,13 @@
 #include "llmsizer/kv_cache.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "llmsizer/fields.hpp"
 
 namespace llmsizer {
 
 std::string canonical_kv_cache_dtype(std::string_view name) {
-  std::string s(name);
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string s = ascii_lower(name);
   if (s == "float16" || s == "half" || s == "f16") return "fp16";
   if (s == "bfloat16") return "bf16";
   if (s == "float32" || s == "f32") return "fp32";

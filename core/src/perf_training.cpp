@@ -34,13 +34,9 @@ struct Job {
 // The memory estimator's framework aliases (train_job.cpp), spelled the way the speed model
 // distinguishes frameworks: "swift" and "ms-swift" are one framework, as are "hf" and
 // "transformers" (colossalai and nemo keep their own names: their factors differ).
-std::string lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-  return s;
-}
 
-std::string canonical_framework(std::string name) {
-  for (auto& ch : name) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+std::string canonical_framework(std::string_view raw) {
+  const std::string name = ascii_lower(raw);
   static constexpr std::pair<std::string_view, std::string_view> kSynonyms[] = {
       {"swift", "ms-swift"}, {"hf", "transformers"}, {"huggingface", "transformers"}, {"accelerate", "transformers"},
       {"llamafactory", "llama-factory"}, {"lit-gpt", "litgpt"}, {"lightning", "litgpt"}, {"megatron-lm", "megatron"},
@@ -58,7 +54,7 @@ std::string canonical_framework(std::string name) {
 // fsdp {sharding "full_shard", cpu_offload}, trainable_layers 2 (core/src/train_job.cpp).
 Job read_job(const Common& c, Reader& r, const Estimate& e, std::vector<std::string>& warnings) {
   Job j;
-  j.method = lower(r.text("method", "full"));
+  j.method = ascii_lower(r.text("method", "full"));
   j.precision = train::canonical_precision(r.text("precision", "bf16"));
   j.optimizer = train::canonical_optimizer(r.text("optimizer", "adamw"));
   j.micro_batch_size = r.integer("micro_batch_size", 1, 1, 1 << 16);
@@ -67,7 +63,7 @@ Job read_job(const Common& c, Reader& r, const Estimate& e, std::vector<std::str
   j.grad_accum = r.integer("gradient_accumulation_steps", 1, 1, 1 << 20);
   j.checkpointing = train::canonical_checkpointing(r.text("gradient_checkpointing", "none"));
   if (const Value* v = r.find("gradient_checkpointing"); v && v->is_bool()) j.checkpointing = v->as_bool() ? "full" : "none";
-  j.attention = lower(r.text("attention", "flash_attention_2"));
+  j.attention = ascii_lower(r.text("attention", "flash_attention_2"));
   j.framework = canonical_framework(r.text("framework", "transformers"));
   j.zero_stage = static_cast<int>(r.integer("zero_stage", 0, 0, 3));
   j.offload_optimizer = r.text("offload_optimizer", "none");

@@ -86,16 +86,11 @@ constexpr Alias kFrameworkAliases[] = {
     {"megatron-lm", "megatron"}, {"nemo", "megatron"},
 };
 
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (auto& ch : o) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return o;
-}
 
 // The last dotted component of a module name ("model.layers.0.self_attn.q_proj" -> "q_proj").
 std::string leaf(std::string_view name) {
   const size_t dot = name.rfind('.');
-  return lower(dot == std::string_view::npos ? name : name.substr(dot + 1));
+  return ascii_lower(dot == std::string_view::npos ? name : name.substr(dot + 1));
 }
 
 struct Resolved {
@@ -111,7 +106,7 @@ Resolved resolve_module(std::string_view name, const ModelSpec& m, std::string_v
   Resolved r;
   r.known = true;
   const std::string n = leaf(name);
-  const std::string full = lower(name);
+  const std::string full = ascii_lower(name);
   const bool qwen1 = m.model_type == "qwen";
   const bool moe = m.num_experts > 1;
   auto add = [&](Role x) { r.roles |= role_bit(x); };
@@ -183,7 +178,7 @@ int dtype_bytes(std::string_view d) { return d == "fp32" ? 4 : 2; }
 
 // Lower case, '-' and ' ' as '_': "FULL_SHARD", "full-shard" and "Full Shard" read alike.
 std::string folded(std::string_view s) {
-  std::string o = lower(s);
+  std::string o = ascii_lower(s);
   for (auto& ch : o)
     if (ch == '-' || ch == ' ') ch = '_';
   return o;
@@ -204,8 +199,8 @@ std::string lenient_choice(Fields& f, std::string_view key, std::string_view fal
 }  // namespace
 
 std::string canonical_optimizer(std::string_view name, std::string* impl) {
-  std::string s(name);
-  for (auto& ch : s) ch = ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string s = ascii_lower(name);
+  std::replace(s.begin(), s.end(), '_', '-');
   struct Alias {
     std::string_view alias, optimizer, impl;
   };
@@ -223,7 +218,7 @@ std::string canonical_optimizer(std::string_view name, std::string* impl) {
 }
 
 std::string canonical_precision(std::string_view name) {
-  const std::string s = lower(std::string(name));
+  const std::string s = ascii_lower(std::string(name));
   if (s == "bfloat16" || s == "bf16-true") return "bf16";
   if (s == "float16" || s == "half" || s == "16-true") return "fp16";
   if (s == "float32" || s == "32-true" || s == "32") return "fp32";
@@ -233,7 +228,7 @@ std::string canonical_precision(std::string_view name) {
 }
 
 std::string canonical_checkpointing(std::string_view name) {
-  const std::string s = lower(std::string(name));
+  const std::string s = ascii_lower(std::string(name));
   if (s == "unsloth") return "offload";
   if (s == "true") return "full";
   if (s == "false") return "none";
@@ -241,7 +236,7 @@ std::string canonical_checkpointing(std::string_view name) {
 }
 
 const Profile& profile_for(std::string_view framework, bool* known) {
-  const std::string fw = lower(framework);
+  const std::string fw = ascii_lower(framework);
   for (const auto& a : kFrameworkAliases)
     if (a.name == fw)
       for (const auto& p : kProfiles)
@@ -272,7 +267,7 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
     size_t best = 3;
     std::string_view guess;
     for (auto n : profile_names())
-      if (const size_t d = edit_distance(lower(j.framework), n); d < best) { best = d; guess = n; }
+      if (const size_t d = edit_distance(ascii_lower(j.framework), n); d < best) { best = d; guess = n; }
     if (!guess.empty()) w += "; did you mean \"" + std::string(guess) + "\"?";
     warnings.push_back(std::move(w));
   }
@@ -280,7 +275,7 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
 
   std::string method = f.choice("method", "full", kMethods);
   if (const Value* pm = f.raw("peft_method"); pm && pm->is_string()) {
-    const std::string p = lower(pm->as_string());
+    const std::string p = ascii_lower(pm->as_string());
     if (p == "ln_tuning" || p == "ln-tuning") method = "freeze";
     else if (p == "dora") { method = method == "qlora" ? "qlora" : "lora"; j.use_dora = true; }
   }

@@ -4,9 +4,10 @@
 #include "llmsizer/weights.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <vector>
+
+#include "llmsizer/fields.hpp"
 
 namespace llmsizer {
 namespace {
@@ -140,8 +141,7 @@ namespace {
 // FP8 dynamic/static/block = fp8 weights), SmoothQuant (int8 W8A8), bare "awq"/"gptq" (4 bit), bnb
 // nicknames, and llama.cpp's own aliases (quantize: "Q4_K" is Q4_K_M, "Q5_K" is Q5_K_M).
 std::string canonical_format(std::string_view name) {
-  std::string s(name);
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string s = ascii_lower(name);
   static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
       {"awq", "awq-int4"},       {"gptq", "gptq-int4"},     {"w4a16", "gptq-int4"},   {"w8a16", "int8"},
       {"w8a8-int8", "int8"},     {"int8-w8a8", "int8"},     {"smoothquant", "int8"},  {"w8a8-fp8", "fp8"},

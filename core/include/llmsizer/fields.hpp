@@ -63,6 +63,8 @@ inline constexpr size_t kMaxUnknownKeyWarnings = 20;
 
 // Levenshtein distance, for did-you-mean suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
+// ASCII lowercase (names, ids and enumerated values are ASCII).
+std::string ascii_lower(std::string_view s);
 // "a", "b" or "c" — for messages that list allowed values.
 std::string join_quoted(std::span<const std::string_view> items);
 // Escapes a JSON pointer token ("~" -> "~0", "/" -> "~1").
