@@ -164,6 +164,16 @@ std::string Fields::choice(std::string_view key, std::string_view fallback,
   return std::string(fallback);
 }
 
+std::string Fields::choice(std::string_view key, std::string_view fallback, std::span<const std::string_view> allowed,
+                           std::string (*canonical)(std::string_view)) {
+  const Value* v = raw(key);
+  if (!v || !v->is_string() || failed()) return choice(key, fallback, allowed);
+  const std::string want = ascii_lower(canonical(v->as_string()));
+  for (auto a : allowed)
+    if (ascii_lower(a) == want) return std::string(a);
+  return choice(key, fallback, allowed);  // reports the value as written
+}
+
 void Fields::unknown_keys(std::vector<std::string>& warnings) const {
   if (!object_.is_object()) return;
   // At most kMaxUnknownKeyWarnings per object (a hostile request can carry thousands of keys;

@@ -158,21 +158,16 @@ std::string llamacpp_cache_type(std::string s) {
 
 Result<infer::Job> parse_job(const Common& c, Fields& f) {
   infer::Job j;
-  // The backend as named, then as we name it: an alias resolves (and says so) before the choice.
-  std::string named;
-  if (const Value* b = f.raw("backend"); b && b->is_string()) {
-    auto [backend, alias] = infer::canonical_backend(b->as_string());
-    named = ascii_lower(b->as_string());
-    if (alias) j.backend_alias = named;
-    if (alias || std::find(std::begin(kBackends), std::end(kBackends), backend) != std::end(kBackends)) j.backend = backend;
-  }
-  if (j.backend.empty()) j.backend = f.choice("backend", "vllm", kBackends);
+  // The backend as we name it; an alias ("hf", "ollama") is kept to say which engine stood in.
+  j.backend = f.choice("backend", "vllm", kBackends, [](std::string_view s) { return infer::canonical_backend(s).first; });
+  if (const Value* b = f.raw("backend"); b && b->is_string() && infer::canonical_backend(b->as_string()).second)
+    j.backend_alias = ascii_lower(b->as_string());
   // AutoAWQ's fused modules (fuse_layers=True) compute prefill attention explicitly: fp16 scores,
   // an fp32 softmax and the cast back (awq/modules/fused/attn.py, QuantAttentionFused) — eager.
+  const bool named_autoawq = j.backend_alias == "autoawq" || j.backend_alias == "auto-awq";
   const Value* lib = f.raw("quant_library");
-  const bool autoawq = named == "autoawq" || named == "auto-awq" ||
-                       (lib && lib->is_string() && lib->as_string().rfind("autoawq", 0) == 0);
-  j.autoawq_fused = autoawq && f.boolean("fuse_layers", named == "autoawq" || named == "auto-awq");
+  const bool autoawq = named_autoawq || (lib && lib->is_string() && lib->as_string().rfind("autoawq", 0) == 0);
+  j.autoawq_fused = autoawq && f.boolean("fuse_layers", named_autoawq);
   j.version_text = f.text("backend_version", "");
   j.version = infer::parse_version(j.version_text);
   j.engine = f.choice("engine", "", kEngines);
@@ -200,12 +195,7 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
     if (dq) j.format.double_quant = *dq;
   }
   // Cache dtypes in any case and under the names torch and llama.cpp give them.
-  if (const Value* kv = f.raw("kv_cache_dtype"); kv && kv->is_string()) {
-    const std::string s = canonical_kv_cache_dtype(kv->as_string());
-    const auto& names = kv_cache_dtype_names();
-    if (std::find(names.begin(), names.end(), s) != names.end()) j.kv_cache_dtype = s;
-  }
-  if (j.kv_cache_dtype.empty()) j.kv_cache_dtype = f.choice("kv_cache_dtype", "auto", kv_cache_dtype_names());
+  j.kv_cache_dtype = f.choice("kv_cache_dtype", "auto", kv_cache_dtype_names(), canonical_kv_cache_dtype);
   j.mode = f.choice("mode", "latency", kModes);
   j.attention = f.choice("attention", "", kAttention);
   j.tp = static_cast<int>(f.integer("tensor_parallel_size", 1, 1, 1024));

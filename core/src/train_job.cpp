@@ -184,18 +184,6 @@ std::string folded(std::string_view s) {
   return o;
 }
 
-// A choice read leniently: spelling variants of the allowed values are accepted; anything else
-// fails with the allowed list, like Fields::choice.
-std::string lenient_choice(Fields& f, std::string_view key, std::string_view fallback,
-                           std::span<const std::string_view> allowed) {
-  const Value* v = f.raw(key);
-  if (!v || !v->is_string() || f.failed()) return f.choice(key, fallback, allowed);
-  const std::string want = folded(v->as_string());
-  for (auto a : allowed)
-    if (folded(a) == want) return std::string(a);
-  return f.choice(key, fallback, allowed);  // reports the error
-}
-
 }  // namespace
 
 std::string canonical_optimizer(std::string_view name, std::string* impl) {
@@ -218,7 +206,7 @@ std::string canonical_optimizer(std::string_view name, std::string* impl) {
 }
 
 std::string canonical_precision(std::string_view name) {
-  const std::string s = ascii_lower(std::string(name));
+  const std::string s = ascii_lower(name);
   if (s == "bfloat16" || s == "bf16-true") return "bf16";
   if (s == "float16" || s == "half" || s == "16-true") return "fp16";
   if (s == "float32" || s == "32-true" || s == "32") return "fp32";
@@ -228,7 +216,7 @@ std::string canonical_precision(std::string_view name) {
 }
 
 std::string canonical_checkpointing(std::string_view name) {
-  const std::string s = ascii_lower(std::string(name));
+  const std::string s = ascii_lower(name);
   if (s == "unsloth") return "offload";
   if (s == "true") return "full";
   if (s == "false") return "none";
@@ -282,22 +270,14 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   if (method == "dora") { method = "lora"; j.use_dora = true; }
   j.method = method == "lora" ? Method::lora : method == "qlora" ? Method::qlora : method == "freeze" ? Method::freeze : Method::full;
 
-  std::string precision;
-  if (const Value* pv = f.raw("precision"); pv && pv->is_string()) {
-    const std::string p = canonical_precision(pv->as_string());
-    if (std::find(std::begin(kPrecisions), std::end(kPrecisions), p) != std::end(kPrecisions)) precision = p;
-  }
-  if (precision.empty()) precision = canonical_precision(f.choice("precision", "bf16", kPrecisions));
+  const std::string precision = f.choice("precision", "bf16", kPrecisions, canonical_precision);
   j.precision = precision;
   j.recipe = precision == "fp32" ? Recipe::fp32 : precision.starts_with("amp") ? Recipe::amp : Recipe::pure16;
   j.compute_bytes = j.recipe == Recipe::fp32 ? 4 : 2;
 
-  std::string implied_impl;
-  if (const Value* ov = f.raw("optimizer"); ov && ov->is_string()) {
-    const std::string o = canonical_optimizer(ov->as_string(), &implied_impl);
-    if (std::find(std::begin(kOptimizers), std::end(kOptimizers), o) != std::end(kOptimizers)) j.optimizer = o;
-  }
-  if (j.optimizer.empty()) j.optimizer = f.choice("optimizer", "adamw", kOptimizers);
+  j.optimizer = f.choice("optimizer", "adamw", kOptimizers, [](std::string_view s) { return canonical_optimizer(s); });
+  std::string implied_impl;  // TrainingArguments names imply one ("adamw_torch_fused")
+  if (const Value* ov = f.raw("optimizer"); ov && ov->is_string()) canonical_optimizer(ov->as_string(), &implied_impl);
   const std::string& o = j.optimizer;
   j.paged = o.starts_with("paged");
   j.galore = o.starts_with("galore");
@@ -338,10 +318,7 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
 
   std::string ckpt = "none";
   if (const Value* v = f.raw("gradient_checkpointing"); v && v->is_bool()) ckpt = v->as_bool() ? "full" : "none";
-  else if (v && v->is_string() &&
-           std::find(std::begin(kCheckpointing), std::end(kCheckpointing), canonical_checkpointing(v->as_string())) != std::end(kCheckpointing))
-    ckpt = canonical_checkpointing(v->as_string());
-  else ckpt = f.choice("gradient_checkpointing", "none", kCheckpointing);
+  else ckpt = f.choice("gradient_checkpointing", "none", kCheckpointing, canonical_checkpointing);
   const bool activation_offload = f.boolean("activation_offload", false);
   j.offload_activations = ckpt == "offload" || activation_offload;
   j.ckpt = ckpt == "none" ? Ckpt::none : ckpt == "selective" ? Ckpt::selective : Ckpt::full;
@@ -351,7 +328,7 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   if (const Value* a = f.raw("attention"); a && a->is_string()) {
     const std::string fa = folded(a->as_string());
     if (fa == "fa2" || fa == "flash_attn" || fa == "flash_attention" || fa == "flash" || fa == "fa3") attn = "flash_attention_2";
-    else attn = lenient_choice(f, "attention", "flash_attention_2", kAttention);
+    else attn = f.choice("attention", "flash_attention_2", kAttention, folded);
   } else {
     attn = f.choice("attention", "flash_attention_2", kAttention);
   }
@@ -400,14 +377,14 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   if (const Value* fs = f.raw("fsdp")) {
     if (fs->is_object()) {
       Fields ff(*fs, f.path_of("fsdp"));
-      fsdp_sharding = lenient_choice(ff, "sharding", "full_shard", kFsdpSharding);
+      fsdp_sharding = ff.choice("sharding", "full_shard", kFsdpSharding, folded);
       if (ff.boolean("cpu_offload", false)) j.offload_param = j.offload_optimizer = true;
       ff.accept({"version", "reshard_after_forward", "use_orig_params", "auto_wrap_policy", "sync_module_states",
                  "cpu_ram_efficient_loading", "limit_all_gathers", "backward_prefetch", "state_dict_type"});
       if (ff.failed()) return *ff.error();
       ff.unknown_keys(warnings);
     } else if (fs->is_string()) {
-      fsdp_sharding = lenient_choice(f, "fsdp", "full_shard", kFsdpSharding);
+      fsdp_sharding = f.choice("fsdp", "full_shard", kFsdpSharding, folded);
     } else if (fs->is_bool() && fs->as_bool()) {
       fsdp_sharding = "full_shard";
     }
@@ -481,7 +458,7 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   std::string quant_storage = "uint8";
   if (const Value* q = f.raw("qlora"); q && q->is_object()) {
     Fields qf(*q, f.path_of("qlora"));
-    quant = lenient_choice(qf, "quant_type", "nf4", kQuantTypes);
+    quant = qf.choice("quant_type", "nf4", kQuantTypes, folded);
     double_quant = qf.boolean("double_quant", true);
     quant_storage = qf.text("quant_storage", "uint8");
     qf.accept({"compute_dtype", "backend"});

@@ -36,6 +36,10 @@ class Fields {
   bool boolean(std::string_view key, bool fallback);
   std::string choice(std::string_view key, std::string_view fallback,
                      std::span<const std::string_view> allowed);
+  // choice() of the value as `canonical` maps it (aliases, spelling variants: "bfloat16" → "bf16",
+  // "trt-llm" → "tensorrt-llm"); a value that still matches nothing fails quoting it as written.
+  std::string choice(std::string_view key, std::string_view fallback, std::span<const std::string_view> allowed,
+                     std::string (*canonical)(std::string_view));
   std::string text(std::string_view key, std::string_view fallback);
 
   // Keys accepted without being read (framework extras the estimator does not use).
