@@ -67,14 +67,12 @@ Result<Common> resolve_common(Fields& f, std::vector<std::string>& warnings) {
     if (!c.model.id.empty())
       if (const ModelPreset* p = find_model(c.model.id)) c.params_stated = p->params_stated;
   }
-  {
-    const infer::ModelInfo mi = infer::model_info(c, model);
-    if (mi.vision_invalid)
-      return Error{"out_of_range", "/model/vision_config",
-                   "vision_config describes a vision tower above 1e12 parameters or a patch_size below 1; check hidden_size "
-                   "(or embed_dim), num_hidden_layers (or depth), intermediate_size, patch_size and image_size"};
-    c.vision_params = mi.vision_params;
-  }
+  const auto vision = infer::vision_tower(c, model);
+  if (!vision)
+    return Error{"out_of_range", "/model/vision_config",
+                 "vision_config describes a vision tower above 1e12 parameters or a patch_size below 1; check hidden_size "
+                 "(or embed_dim), num_hidden_layers (or depth), intermediate_size, patch_size and image_size"};
+  c.vision = *vision;
   const Value* gpu = f.raw("gpu");
   if (!gpu || gpu->is_null()) {
     const GpuSpec* g = find_gpu("h100-sxm-80gb");
@@ -127,7 +125,7 @@ Value model_block(const Common& c) {
     v.set("num_sliding_layers", m.num_sliding_layers);
   }
   if (c.params_stated > 0) v.set("params_stated", c.params_stated);
-  if (c.vision_params > 0) v.set("vision_params", c.vision_params);
+  if (c.vision.params > 0) v.set("vision_params", c.vision.params);
   return v;
 }
 

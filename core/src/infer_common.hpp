@@ -91,11 +91,13 @@ struct ModelInfo {
   int64_t rotary_dim = 0;
   int64_t vision_params = 0;  // vision tower + projector of a multimodal checkpoint
   bool multimodal = false;
-  bool vision_invalid = false;  // vision_config sizes out of range (resolve_common refuses the request)
   std::string notes;  // which keys came from the preset
-  const char* vision_source = nullptr;  // where a vision_config the request lacks came from
+  std::string_view vision_source;  // a model class's default tower the request did not describe
 };
 ModelInfo model_info(const Common& c, const Value* model_json);
+// The vision tower of the request's model (its vision_config, the preset's, or the model class's
+// default); nullopt when its sizes are out of range. resolve_common stores it in Common::vision.
+std::optional<Common::VisionTower> vision_tower(const Common& c, const Value* model_json);
 // The backend a request names, resolved through its aliases ("hf", "trt-llm", "ollama" …):
 // {our name, whether the given name was an alias}. inference.cpp.
 std::pair<std::string, bool> canonical_backend(std::string_view name);
@@ -123,7 +125,7 @@ struct StageWeights {
   double relayout = 0;                 // copies made after loading (MLA W_UK/W_UV)
   double kernel_padding = 0;           // MXFP4 MoE weights padded for the kernels
   double vision = 0;                   // vision tower of a multimodal checkpoint
-  const char* vision_source = nullptr;  // ModelInfo::vision_source
+  std::string_view vision_source;      // ModelInfo::vision_source
   double lora = 0;                     // multi-LoRA slots (vLLM max_loras × max_lora_rank)
   double largest_linear_elements = 0;  // of this stage's quantized linears (dequant buffers)
   double total() const { return tensors + allocator_rounding + rope_cache + relayout + kernel_padding + vision + lora; }

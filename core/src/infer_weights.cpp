@@ -94,8 +94,8 @@ int64_t vision_tower_params(const Value& vc, int64_t text_hidden) {
     projector = out * static_cast<double>(text_hidden);
   }
   const double total = layers * per_layer + channels * temporal * p * p * h + h + positions + tiles + 2 * h + projector;
-  // Hostile sizes (1e300 layers, 0-px patches, negative widths) return −1: model_info flags them
-  // and resolve_common refuses the request at /model/vision_config.
+  // Hostile sizes (1e300 layers, 0-px patches, negative widths) return −1: resolve_common refuses
+  // the request at /model/vision_config.
   return std::isfinite(total) && total >= 0 && total <= kVisionParamsLimit ? to_int64(total) : -1;
 }
 
@@ -118,6 +118,25 @@ const Value* default_vision_config(const std::string& model_type) {
 }
 
 }  // namespace
+
+std::optional<Common::VisionTower> vision_tower(const Common& c, const Value* model_json) {
+  const ModelSpec& m = c.model;
+  const ModelPreset* preset = m.id.empty() ? nullptr : find_model(m.id);
+  const Value* cfg = model_json && model_json->is_object() ? model_json : preset ? &preset->config : nullptr;
+  const Value* fallback = preset ? &preset->config : nullptr;
+  Common::VisionTower t;
+  if (const Value* vc = member(cfg, "vision_config"); vc && vc->is_object()) {
+    t.params = vision_tower_params(*vc, m.hidden_size);
+  } else if (const Value* vf = member(fallback, "vision_config"); vf && vf->is_object() && fallback != cfg) {
+    t.params = vision_tower_params(*vf, m.hidden_size);
+    t.from = "preset";
+  } else if (const Value* dv = default_vision_config(m.model_type)) {
+    t.params = vision_tower_params(*dv, m.hidden_size);
+    t.from = "the model class's default (transformers MllamaVisionConfig)";
+  }
+  if (t.params < 0) return std::nullopt;
+  return t;
+}
 
 ModelInfo model_info(const Common& c, const Value* model_json) {
   ModelInfo mi;
@@ -181,19 +200,9 @@ ModelInfo model_info(const Common& c, const Value* model_json) {
     }
   }
 
-  if (const Value* vc = member(cfg, "vision_config"); vc && vc->is_object()) {
-    mi.vision_params = vision_tower_params(*vc, m.hidden_size);
-  } else if (const Value* vf = member(fallback, "vision_config"); vf && vf->is_object() && fallback != cfg) {
-    mi.vision_params = vision_tower_params(*vf, m.hidden_size);
-    mi.notes += std::string(mi.notes.empty() ? "" : ", ") + "vision_config";
-  } else if (const Value* dv = default_vision_config(m.model_type)) {
-    mi.vision_params = vision_tower_params(*dv, m.hidden_size);
-    mi.vision_source = "the model class's default (transformers MllamaVisionConfig)";
-  }
-  if (mi.vision_params < 0) {
-    mi.vision_invalid = true;
-    mi.vision_params = 0;
-  }
+  mi.vision_params = c.vision.params;
+  if (c.vision.from == "preset") mi.notes += std::string(mi.notes.empty() ? "" : ", ") + "vision_config";
+  else if (!c.vision.from.empty()) mi.vision_source = c.vision.from;
   mi.multimodal = mi.vision_params > 0 || m.num_cross_attention_layers > 0;
   return mi;
 }
@@ -228,7 +237,7 @@ Value StageWeights::values() const {
   if (relayout > 0) v.set("mla_relayout_bytes", relayout);
   if (kernel_padding > 0) v.set("kernel_padding_bytes", kernel_padding);
   if (vision > 0) v.set("vision_tower_bytes", vision);
-  if (vision > 0 && vision_source) v.set("vision_config", vision_source);
+  if (vision > 0 && !vision_source.empty()) v.set("vision_config", vision_source);
   if (lora > 0) v.set("lora_slot_bytes", lora);
   return v;
 }

@@ -302,9 +302,6 @@ Result<Job> parse_training_job(const Common& c, Fields& f, std::vector<std::stri
   j.galore_rank = f.integer("galore_rank", j.galore_rank, 1, 1 << 16);
 
   j.micro_batch_size = f.integer("micro_batch_size", 1, 1, 1 << 16);
-  // A multimodal config's vision tower (counted as the inference side counts it: vision_config,
-  // the preset's, or the model class's default).
-  j.vision_params = static_cast<double>(c.vision_params);
   j.seq_len_given = f.has("seq_len") || !f.raw("seq_len");  // an explicit null means "unknown"
   j.seq_len = f.integer("seq_len", 2048, 1, 1 << 24);
   // Speed only: the tokens a sample really has on average (a truncated or dynamically padded

@@ -127,7 +127,6 @@ struct Job {
 
   WeightFormat base_format;     // frozen base weights (qlora: the quantized format)
   double mean_seq_len = 0;      // tokens per sample on average (speed); seq_len when not given
-  double vision_params = 0;     // vision tower + projector of a multimodal config (kept frozen)
   int base_bytes = 2;           // unquantized frozen tensors
   bool bnb_saves_input = false; // bitsandbytes MatMul4Bit keeps its input (ctx.tensors = (A, B))
   bool kbit_prepared = false;   // PEFT prepare_model_for_kbit_training: non-quantized params upcast to fp32

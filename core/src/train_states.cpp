@@ -167,9 +167,9 @@ States model_states(const Common& c, const Job& j, bool describe) {
   // The vision tower of a multimodal model trains frozen (LLaMA-Factory freeze_vision_tower and
   // ms-swift freeze_vit default to true), whole on the first pipeline stage; bitsandbytes QLoRA
   // quantizes its linear layers as it does the language model's (every nn.Linear but lm_head).
-  if (j.vision_params > 0) {
+  if (c.vision.params > 0) {
     const double per_param = j.method == Method::qlora && quant_elems > 0 ? quant_bytes / quant_elems : j.base_bytes;
-    s.vision = j.vision_params * per_param;
+    s.vision = static_cast<double>(c.vision.params) * per_param;
     frozen_here += s.vision;
     if (j.method == Method::qlora && quant_elems > 0) frozen_quant_here += s.vision;
   }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "llmsizer/gpu.hpp"
@@ -30,7 +31,13 @@ struct Common {
   int num_gpus = 1;
   std::string model_source;  // "preset" | "config"
   double params_stated = 0;  // from the preset, 0 when unknown
-  int64_t vision_params = 0;  // vision tower + projector of a multimodal model (not in `params`)
+  // The vision tower + projector of a multimodal model (not in `params`), and where its sizes came
+  // from when the request's config did not give them: "preset" (the preset's config.json) or a
+  // model class's default (its description). Resolved once, in resolve_common.
+  struct VisionTower {
+    int64_t params = 0;
+    std::string_view from;
+  } vision;
   // A recommendation sweep's trial: it ranks on the peaks, `fits` and the speed figures only, so
   // the training estimator skips its reverse solvers (the sweep is itself the search over GPU
   // counts; `num_gpus_needed` alone was half of a training sweep, docs/performance.md).
