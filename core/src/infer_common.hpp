@@ -51,6 +51,7 @@ struct Job {
   double kv_elem_bytes = 2;
   int tp = 1, pp = 1;
   int64_t batch_size = 1, input_len = 512, output_len = 128;
+  bool input_len_given = true;  // false: the 512-token default prompt is assumed
 
   // Serving engines; 0 / unset = the engine's own default (each backend resolves it).
   int64_t max_model_len = 0;

@@ -202,6 +202,7 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
   j.pp = static_cast<int>(f.integer("pipeline_parallel_size", 1, 1, 1024));
   j.batch_size = f.integer("batch_size", 1, 1, 1 << 20);
   j.input_len = f.integer("input_len", 512, 0, 1LL << 24);
+  j.input_len_given = f.has("input_len");
   j.output_len = f.integer("output_len", 128, 0, 1LL << 24);
 
   // Serving engines (0 = the engine's default, resolved by each estimator).
@@ -320,6 +321,12 @@ Result<Estimate> estimate_inference(const Common& c, Fields& f) {
         if (t.role == Role::embed || t.role == Role::pos_embed)
           text -= tensor_bytes(t, j.format, j.dtype_bytes, c.model.num_hidden_layers);
     r->extra.set("model_size_bytes", to_int64(std::round(text + static_cast<double>(mi.vision_params) * j.dtype_bytes)));
+    // Without a serving engine's preallocation the peak follows the prompt: say what was assumed.
+    const bool prompt_sized = j.backend == "transformers" || j.backend == "pytorch" ||
+                              (j.backend == "fastchat" && j.worker != "vllm_worker");
+    if (prompt_sized && !j.input_len_given)
+      r->warnings.push_back("input_len not given: a " + std::to_string(j.input_len) +
+                            "-token prompt is assumed; the prefill peak and the KV cache grow with the prompt");
     if (!j.backend_alias.empty())
       r->warnings.push_back("backend \"" + j.backend_alias + "\" is estimated as " + j.backend +
                             (j.backend_alias == "ollama" ? " (Ollama runs llama.cpp; set n_ctx to Ollama's num_ctx)" : "") +

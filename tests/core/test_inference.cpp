@@ -566,3 +566,23 @@ TEST_CASE("inference: cache dtypes in any case and under torch's names") {
   CHECK(bytes("bfloat16") == bytes("auto"));
   CHECK(bytes("FP8") * 2 == bytes("auto"));
 }
+
+TEST_CASE("inference: a prompt-sized backend says when the prompt length was assumed") {
+  auto warned = [](const Value& r) {
+    for (const auto& w : at(r, "warnings")->items())
+      if (w.as_string().find("input_len not given") != std::string::npos) return true;
+    return false;
+  };
+  const std::string model = R"("model":"meta-llama/Llama-3.1-8B","gpu":"a100-sxm-80gb",)";
+  const Value hf = run(request(model + R"("backend":"transformers")"));
+  const Value given = run(request(model + R"("backend":"transformers","input_len":512)"));
+  const Value vllm = run(request(model + R"("backend":"vllm","max_model_len":8192)"));
+  REQUIRE(at(hf, "ok")->as_bool());
+  CHECK(warned(hf));
+  // The assumption is the documented default: the same answer as asking for 512 tokens.
+  CHECK(num(hf, "per_gpu.peak.allocated_bytes") == num(given, "per_gpu.peak.allocated_bytes"));
+  CHECK_FALSE(warned(given));
+  // A preallocating engine's memory does not follow the prompt.
+  REQUIRE(at(vllm, "ok")->as_bool());
+  CHECK_FALSE(warned(vllm));
+}
