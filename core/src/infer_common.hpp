@@ -102,6 +102,10 @@ std::optional<Common::VisionTower> vision_tower(const Common& c, const Value* mo
 // The backend a request names, resolved through its aliases ("hf", "trt-llm", "ollama" …):
 // {our name, whether the given name was an alias}. inference.cpp.
 std::pair<std::string, bool> canonical_backend(std::string_view name);
+// AutoAWQ's fused modules are in use: the request names the autoawq backend (fuse_layers
+// defaults to true there, as AutoAWQForCausalLM.from_quantized does) or a quant_library
+// "autoawq…" with fuse_layers true. One rule for the memory and the speed model.
+bool autoawq_fused(std::string_view backend_as_written, std::string_view quant_library, std::optional<bool> fuse_layers);
 
 // ---- Pipeline stages -----------------------------------------------------------------------
 

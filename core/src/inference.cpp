@@ -116,6 +116,13 @@ std::string gib_text(double bytes) {
 // generate through transformers; Ollama runs llama.cpp. Matched lowercased; our own names match
 // in any case ("vLLM"). Returns {backend, true when the name was an alias}; unknown names come
 // back lowercased with false and the caller's choice() names the allowed ones.
+bool autoawq_fused(std::string_view backend_as_written, std::string_view quant_library, std::optional<bool> fuse_layers) {
+  const std::string b = ascii_lower(backend_as_written);
+  const bool named = b == "autoawq" || b == "auto-awq";
+  const bool library = ascii_lower(quant_library).rfind("autoawq", 0) == 0;
+  return (named || library) && fuse_layers.value_or(named);
+}
+
 std::pair<std::string, bool> canonical_backend(std::string_view name) {
   struct Alias {
     std::string_view alias, backend;
@@ -164,10 +171,10 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
     j.backend_alias = ascii_lower(b->as_string());
   // AutoAWQ's fused modules (fuse_layers=True) compute prefill attention explicitly: fp16 scores,
   // an fp32 softmax and the cast back (awq/modules/fused/attn.py, QuantAttentionFused) — eager.
-  const bool named_autoawq = j.backend_alias == "autoawq" || j.backend_alias == "auto-awq";
   const Value* lib = f.raw("quant_library");
-  const bool autoawq = named_autoawq || (lib && lib->is_string() && lib->as_string().rfind("autoawq", 0) == 0);
-  j.autoawq_fused = autoawq && f.boolean("fuse_layers", named_autoawq);
+  j.autoawq_fused = infer::autoawq_fused(j.backend_alias, lib && lib->is_string() ? lib->as_string() : "",
+                                         f.has("fuse_layers") ? std::optional<bool>(f.boolean("fuse_layers", false))
+                                                              : std::nullopt);
   j.version_text = f.text("backend_version", "");
   j.version = infer::parse_version(j.version_text);
   j.engine = f.choice("engine", "", kEngines);

@@ -38,6 +38,7 @@ struct Job {
   bool python_executor = false;  // TensorRT-LLM's PyTorch flow (trtllm_backend "pytorch", ≥ 1.0)
   double backend_version = 0;  // leading number of backend_version, 0 = unknown (newest)
   double power_limit_w = 0;
+  bool autoawq_fused = false;  // AutoAWQ's fused modules (infer::autoawq_fused)
 };
 
 // Leading version number of strings such as "0.6.1", "~1.0", "v0.5.4": major + minor/100.
@@ -98,6 +99,9 @@ Job read_job(const Common& c, Reader& r, std::vector<std::string>& warnings) {
   j.python_executor = r.text("trtllm_backend", j.backend_version >= 1.0 ? "pytorch" : "tensorrt") == "pytorch";
   j.power_limit_w = r.number("gpu_power_limit_w", 0, 1, 1e5);
   j.apple = c.gpu.vendor == "apple";
+  j.autoawq_fused = infer::autoawq_fused(r.text("backend", "vllm"), r.text("quant_library", ""),
+                                         r.has("fuse_layers") ? std::optional<bool>(r.boolean("fuse_layers", false))
+                                                              : std::nullopt);
   return j;
 }
 
@@ -144,8 +148,17 @@ struct Kernel {
   Precision gemm = Precision::bf16;
   double bandwidth_factor = 1.0;
   double compute_factor = 1.0;
+  double host_per_linear_s = 0;  // eager frameworks: extra host time per quantized linear per forward
   std::string name = "dense";
 };
+
+// Host time a quantized linear adds over nn.Linear in an eager forward, where the Python loop
+// sets the pace (HF generate at small batch). AutoAWQ's unfused WQLinear_GEMM goes through an
+// autograd.Function, allocates split-k partial sums, launches the GEMM and a sum(0) reduction
+// and adds the bias separately; auto_gptq / GPTQModel 8-bit layers (no exllama kernel for 8 bits)
+// zero an output buffer, launch the matmul, cast and add the bias. About three eager ops and a
+// Python wrapper more than F.linear, ≈ 30 µs (docs/model/speed.md "Host time").
+constexpr double kQuantLinearHostS = 30e-6;
 
 Kernel kernel_for(const Job& j, const GpuSpec& g) {
   Kernel k;
@@ -168,9 +181,20 @@ Kernel kernel_for(const Job& j, const GpuSpec& g) {
     case FormatKind::bnb_nf4: case FormatKind::bnb_fp4:
       k.bandwidth_factor = 0.35; k.compute_factor = 0.6; k.name = "bnb-4bit"; break;
     case FormatKind::gptq: case FormatKind::awq: case FormatKind::int4:
-      if (j.format.bits >= 8) { k.bandwidth_factor = 0.70; k.name = "int8-group"; }
-      else if (engine) { k.bandwidth_factor = 0.75; k.name = "int4-marlin"; }
-      else { k.bandwidth_factor = 0.50; k.name = "int4-dequant"; }
+      if (j.format.bits >= 8) {
+        k.bandwidth_factor = 0.70;
+        k.name = "int8-group";
+        if (!engine && j.format.kind != FormatKind::int4) k.host_per_linear_s = kQuantLinearHostS;
+      } else if (engine) {
+        k.bandwidth_factor = 0.75;
+        k.name = "int4-marlin";
+      } else {
+        k.bandwidth_factor = 0.50;
+        k.name = "int4-dequant";
+        // 4-bit GPTQ runs exllama(v2)/Marlin: one kernel, like F.linear. AutoAWQ's fused modules
+        // replace the layer's linears (QKV, MLP) and were built to cut this overhead.
+        if (j.format.kind == FormatKind::awq && !j.autoawq_fused) k.host_per_linear_s = kQuantLinearHostS;
+      }
       k.compute_factor = 0.8;
       break;
     case FormatKind::mxfp4: case FormatKind::nvfp4:
@@ -213,6 +237,16 @@ struct Shard {
 };
 
 bool embedding_role(Role r) { return r == Role::embed || r == Role::pos_embed; }
+
+// Linear modules a decoder layer runs per token outside the routed experts (q, k, v, o, gate,
+// up, down … as the checkpoint splits them), averaged over the layers.
+double linears_per_layer(const ModelSpec& m) {
+  double n = 0;
+  for (const auto& t : m.tensors)
+    if (role_is_linear(t.role) && !role_is_expert(t.role) && t.first_layer >= 0)
+      n += static_cast<double>(t.copies) * static_cast<double>(t.layers());
+  return m.num_hidden_layers > 0 ? n / static_cast<double>(m.num_hidden_layers) : 0;
+}
 
 Shard make_shard(const Common& c, const Job& j, const Estimate& e) {
   const ModelSpec& m = c.model;
@@ -384,6 +418,8 @@ Model make_model(const Common& c, const Job& j, const Estimate& e, Constants& k)
   if (md.b.host_per_sequence_s > 0) md.host_seq = k.get("host_overhead_per_sequence_s", md.b.host_per_sequence_s);
   md.overhead = k.get("step_overhead_s", md.b.step_overhead_s);
   md.host_layer = md.b.host_per_layer_s > 0 ? k.get("host_overhead_per_layer_s", md.b.host_per_layer_s) : 0;
+  if (md.host_layer > 0 && md.k.host_per_linear_s > 0)
+    md.host_layer += k.get("host_overhead_per_quantized_linear_s", md.k.host_per_linear_s) * linears_per_layer(c.model);
   // TensorRT-LLM before 0.7 decoded GQA with its masked-MHA kernel, one pass over the cache per
   // query head (XQA, which reads each KV head once, came later).
   const bool per_query_head = j.backend == "tensorrt-llm" && j.backend_version > 0 && j.backend_version < 0.07;

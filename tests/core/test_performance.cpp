@@ -175,6 +175,34 @@ TEST_CASE("quantized kernels: 4-bit decode is faster than 16-bit, but not 4× fa
   }
 }
 
+TEST_CASE("eager HF decode: AWQ and 8-bit GPTQ linears add host time; exllama 4-bit and AWQ's fused modules do not") {
+  // A 1.5B model at batch 1 is host-bound in transformers: per token, layers × (0.88 ms + 7
+  // linears × 30 µs for the quantized layers that launch extra eager ops).
+  auto step = [](const std::string& extra) {
+    const Value r = run(R"({"task":"infer","model":"Qwen/Qwen2.5-1.5B-Instruct","gpu":"a100-sxm-80gb",)"
+                        R"("backend":"transformers","input_len":1,"output_len":512,"dtype":"float16")" + extra + "}");
+    REQUIRE(at(r, "ok")->as_bool());
+    return r;
+  };
+  const Value fp16 = step(""), awq = step(R"(,"quantization":"awq-int4")"), gptq4 = step(R"(,"quantization":"gptq-int4")"),
+              gptq8 = step(R"(,"quantization":"gptq-int8")"),
+              fused = step(R"(,"quantization":"awq-int4","quant_library":"autoawq==0.2.6","fuse_layers":true)");
+  const double layers = 28, per_layer = 0.88e-3, per_linear = 30e-6;
+  CHECK(num(fp16, "performance.decode_step.host_s") == doctest::Approx(layers * per_layer).epsilon(1e-6));
+  CHECK(num(gptq4, "performance.decode_step.host_s") == doctest::Approx(layers * per_layer).epsilon(1e-6));
+  CHECK(num(awq, "performance.decode_step.host_s") == doctest::Approx(layers * (per_layer + 7 * per_linear)).epsilon(1e-6));
+  CHECK(num(gptq8, "performance.decode_step.host_s") == doctest::Approx(num(awq, "performance.decode_step.host_s")));
+  CHECK(num(fused, "performance.decode_step.host_s") == doctest::Approx(layers * per_layer).epsilon(1e-6));
+  CHECK(num(awq, "performance.efficiency.host_overhead_per_quantized_linear_s") == doctest::Approx(per_linear));
+  CHECK(at(fp16, "performance.efficiency.host_overhead_per_quantized_linear_s") == nullptr);
+  // Qwen2.5 speed benchmark (A100, transformers 4.46, 1-token prompt, 2048 generated): 1.5B AWQ
+  // 31.5 ms per token, BF16 25.2 ms.
+  CHECK(1 / num(awq, "performance.tokens_per_s") == doctest::Approx(31.5e-3).epsilon(0.08));
+  // Overridable like every constant.
+  const Value off = step(R"(,"quantization":"awq-int4","efficiency":{"host_overhead_per_quantized_linear_s":0})");
+  CHECK(num(off, "performance.decode_step.host_s") == doctest::Approx(layers * per_layer).epsilon(1e-6));
+}
+
 TEST_CASE("MoE decode reads the experts a batch touches, not all and not only the active ones") {
   auto memory = [](int batch) {
     const Value r = run(std::string(R"({"task":"infer","model":"mistralai/Mixtral-8x7B-v0.1","gpu":"h100-sxm-80gb","num_gpus":2,)") +
