@@ -71,6 +71,9 @@ struct Job {
   // TensorRT-LLM
   double free_gpu_memory_fraction = 0;
   int64_t max_batch_size = 0, max_num_tokens = 0, max_seq_len = 0, tokens_per_block = 0, max_beam_width = 1;
+  std::string serving_stack;  // as written, lowercased
+  bool nim = false;  // serving_stack "nvidia-nim": NVIDIA NIM's prebuilt TensorRT-LLM engines
+  bool trtllm_pytorch_flow = false;  // TensorRT-LLM's PyTorch executor (trtllm_backend, default from 1.0) vs the engine flow
   // llama.cpp
   int64_t n_ctx = -1, n_batch = 0, n_ubatch = 0, n_gpu_layers = -1, n_parallel = 1;
   std::optional<bool> flash_attn;

@@ -24,7 +24,22 @@ Result<Estimate> estimate_trtllm(const Common& c, const Job& j, const ModelInfo&
   const StageWeights w = stage_weights(mi, j, Loader::trtllm, s);
 
   // Build-time limits (trtllm-build / LLM API defaults since 0.11: 2048 sequences, 8192 tokens).
-  const int64_t max_batch = j.max_batch_size > 0 ? j.max_batch_size : (j.max_num_seqs > 0 ? j.max_num_seqs : 2048);
+  // NIM's prebuilt engines: their build limits are not published. 256 sequences is inferred from
+  // NIM's own Llama-3.3-70B FP8 TP2 sweep (5,000 + 500 tokens): at concurrency 100 and 250 it
+  // saturates at 86–89 sequences in flight (Little's law: 917 tok/s × 92.9 ms ITL ÷ … ), which the
+  // buffers below leave room for with max_batch_size 256 (89) or 512 (85) but not 2048 (58).
+  // docs/model/inference.md "TensorRT-LLM".
+  constexpr int64_t kNimMaxBatchSize = 256;
+  const bool batch_given = j.max_batch_size > 0 || j.max_num_seqs > 0;
+  const int64_t max_batch = j.max_batch_size > 0 ? j.max_batch_size
+                            : j.max_num_seqs > 0 ? j.max_num_seqs
+                            : j.nim              ? kNimMaxBatchSize
+                                                 : 2048;
+  if (j.nim && !batch_given)
+    e.warnings.push_back("NIM does not publish its engines' build limits: max_batch_size " +
+                         std::to_string(kNimMaxBatchSize) +
+                         " is assumed (inferred from NIM's published sweeps); give max_batch_size and max_seq_len from "
+                         "the profile to size the runtime and decoder buffers exactly");
   const int64_t max_tokens = j.max_num_tokens > 0           ? j.max_num_tokens
                              : j.max_num_batched_tokens > 0 ? j.max_num_batched_tokens
                                                             : 8192;
@@ -36,10 +51,29 @@ Result<Estimate> estimate_trtllm(const Common& c, const Job& j, const ModelInfo&
   // Execution context: TensorRT plans the widest layer's tensors for max_num_tokens.
   const double act =
       static_cast<double>(max_tokens) * forward_bytes_per_token(m, j.tp, j.dtype_bytes, kEngineHiddenCopies);
-  // Runtime buffers: generation logits (fp32) for every sequence and beam.
-  const double runtime = static_cast<double>(max_batch) * beams * V * 4;
-  // Decoder: output and parent ids per position, sampling workspace over the vocabulary.
-  const double decoder = static_cast<double>(max_batch) * beams * (static_cast<double>(max_seq) * 4 * 2 + V * 4 * 2);
+  const double B = static_cast<double>(max_batch), S = static_cast<double>(max_seq);
+  double runtime = 0, decoder = 0;
+  if (!j.trtllm_pytorch_flow) {
+    // The C++ executor's buffers, as TrtGptModelInflightBatching allocates them between its
+    // "[MemUsageChange] Allocated … GPU memory for runtime buffers / for decoder" log lines (0.11–0.17):
+    // runtime: fp32 logits B·W·Vp·4, cache indirection (×3) and log-prob / output-id slots
+    //   4·B·W·(3A + 3S) with the attention window A = max_seq_len, input ids 4·N
+    //   (batch_manager/runtimeBuffers.cpp, transformerBuffers.cpp, decoderBuffers.cpp);
+    // decoder: ids, parent ids and log probs (twice) 16·B·W·S, embedding bias, runtime logits,
+    //   penalty and top-K workspaces 16·B·Vp, top-K's per-slot scratch 64 KiB · B
+    //   (runtime/gptDecoderBatched.cpp, layers/decodingLayerWorkspace.cpp, getTopKWorkspaceSize).
+    // Vp: the vocabulary padded to a multiple of tp·pp. Issue #1188 (qwen2.5-coder-0.5B int8,
+    // 2048 × 32768) logs 2.66 and 5.76 GiB; these give 2.659 and 5.762.
+    const double world = static_cast<double>(j.tp * j.pp);
+    const double Vp = std::ceil(V / world) * world;
+    runtime = B * beams * Vp * 4 + 4 * B * beams * (3 * S + 3 * S) + 4.0 * static_cast<double>(max_tokens);
+    decoder = 16 * B * beams * S + 16 * B * Vp + 65536 * B;
+  } else {
+    // PyTorch executor: fp32 logits for every sequence and beam, and the sampler's token and
+    // vocabulary buffers (structural, not calibrated: no log of these allocations yet).
+    runtime = B * beams * V * 4;
+    decoder = B * beams * (S * 4 * 2 + V * 4 * 2);
+  }
   const double fraction = j.free_gpu_memory_fraction > 0      ? j.free_gpu_memory_fraction
                           : (v.known() && !v.at_least(0, 11)) ? 0.85
                                                               : 0.9;
@@ -58,7 +92,8 @@ Result<Estimate> estimate_trtllm(const Common& c, const Job& j, const ModelInfo&
   e.add("activations", act, "max_num_tokens · forward/token (planned at build time)",
         Value::object({{"max_num_tokens", max_tokens}}), "The execution context's activation memory.");
   e.add("runtime_overhead", startup + runtime + decoder,
-        "CUDA context + max_batch_size · V · 4 (logits) + decoder buffers",
+        j.trtllm_pytorch_flow ? "CUDA context + max_batch_size · V · 4 (logits) + sampler buffers"
+                              : "CUDA context + runtime buffers B·(Vp·4 + 24·S) + decoder B·(16·S + 16·Vp + 64 KiB)",
         Value::object({{"max_batch_size", max_batch},
                        {"max_seq_len", max_seq},
                        {"runtime_buffers_bytes", runtime},

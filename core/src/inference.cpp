@@ -149,6 +149,7 @@ namespace {
 constexpr std::string_view kBackends[] = {"vllm",         "sglang",  "tgi",      "tensorrt-llm",
                                           "transformers", "pytorch", "fastchat", "llama.cpp"};
 constexpr std::string_view kDtypes[] = {"auto", "bfloat16", "bf16", "float16", "fp16", "half", "float32", "fp32"};
+constexpr std::string_view kTrtllmBackends[] = {"tensorrt", "pytorch"};
 constexpr std::string_view kModes[] = {"latency", "offline", "serving"};
 constexpr std::string_view kEngines[] = {"v0", "v1"};
 constexpr std::string_view kAttention[] = {"eager", "sdpa", "flash_attention_2", "flash_attention_3"};
@@ -248,6 +249,14 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
   j.max_seq_len = f.integer("max_seq_len", 0, 1, 1LL << 24);
   j.tokens_per_block = f.integer("tokens_per_block", 0, 1, 4096);
   j.max_beam_width = f.integer("max_beam_width", 1, 1, 64);
+  // TensorRT-LLM 1.0 made the PyTorch executor the default; before, engines ran in the C++ one.
+  j.trtllm_pytorch_flow = f.choice("trtllm_backend", j.version.known() && j.version.at_least(1, 0) ? "pytorch" : "tensorrt",
+                                   kTrtllmBackends) == "pytorch";
+  // The product a backend ships in. NVIDIA NIM runs prebuilt TensorRT-LLM engines whose build
+  // limits its docs do not state (infer_trtllm.cpp).
+  j.serving_stack = ascii_lower(f.text("serving_stack", ""));
+  j.nim = j.serving_stack == "nim" || j.serving_stack.rfind("nvidia-nim", 0) == 0 ||
+          j.serving_stack.rfind("nvidia nim", 0) == 0;
   // llama.cpp
   j.n_ctx = f.integer("n_ctx", -1, 0, 1LL << 24);
   j.n_batch = f.integer("n_batch", 0, 1, 1 << 20);
@@ -281,7 +290,7 @@ Result<infer::Job> parse_job(const Common& c, Fields& f) {
   // Keys the cases and engines carry that do not change memory (or are read elsewhere).
   f.accept({"enable_prefix_caching", "data_parallel_size", "quant_method", "quant_scheme", "quant_library",
             "torch_version", "trust_remote_code", "load_format", "layer_split", "pipeline", "device_map",
-            "input_len_is_approximate", "input_len_unknown", "prompt", "benchmark_tool", "trtllm_backend"});
+            "input_len_is_approximate", "input_len_unknown", "prompt", "benchmark_tool"});
   if (f.failed()) return *f.error();
   if (j.tp * j.pp > c.num_gpus && f.has("num_gpus"))
     f.fail("tensor_parallel_size", "inconsistent_request",
@@ -334,6 +343,9 @@ Result<Estimate> estimate_inference(const Common& c, Fields& f) {
     if (prompt_sized && !j.input_len_given)
       r->warnings.push_back("input_len not given: a " + std::to_string(j.input_len) +
                             "-token prompt is assumed; the prefill peak and the KV cache grow with the prompt");
+    if (!j.serving_stack.empty() && !(j.nim && j.backend == "tensorrt-llm"))
+      r->warnings.push_back("serving_stack \"" + j.serving_stack + "\" is not modelled for backend " + j.backend +
+                            ": the backend's own defaults are used");
     if (!j.backend_alias.empty())
       r->warnings.push_back("backend \"" + j.backend_alias + "\" is estimated as " + j.backend +
                             (j.backend_alias == "ollama" ? " (Ollama runs llama.cpp; set n_ctx to Ollama's num_ctx)" : "") +

@@ -586,3 +586,57 @@ TEST_CASE("inference: a prompt-sized backend says when the prompt length was ass
   REQUIRE(at(vllm, "ok")->as_bool());
   CHECK_FALSE(warned(vllm));
 }
+
+TEST_CASE("inference: TensorRT-LLM's C++ executor buffers follow max_batch_size, max_seq_len and the vocabulary") {
+  // Issue #1188 (TensorRT-LLM, late 2024): qwen2.5-coder-0.5B-instruct int8 built with the
+  // trtllm-build defaults (2048 sequences, max_seq_len = max_position_embeddings 32768) on a
+  // 16 GB RTX A4000 logs "Allocated 2.66 GB GPU memory for runtime buffers." and "Allocated 5.76 GB
+  // GPU memory for decoder." (MemoryCounters prints GiB as "GB").
+  const std::string model =
+      R"("model":{"model_type":"qwen2","num_hidden_layers":24,"hidden_size":896,"num_attention_heads":14,)"
+      R"("num_key_value_heads":2,"intermediate_size":4864,"vocab_size":151936,"tie_word_embeddings":true,)"
+      R"("max_position_embeddings":32768},)"
+      R"("gpu":{"id":"a4000","name":"RTX A4000","memory_bytes":17171480576,"memory_bandwidth_bytes_per_s":4.48e11,)"
+      R"("dense_bf16_flops":7.67e13,"compute_capability":"8.6","sm_count":48},)"
+      R"("backend":"tensorrt-llm","quantization":"int8",)";
+  const Value r = run(request(model + R"("backend_version":"0.14.0")"));
+  REQUIRE(at(r, "ok")->as_bool());
+  CHECK(num(r, "per_gpu.components[runtime_overhead].values.runtime_buffers_bytes") / kGiB ==
+        doctest::Approx(2.66).epsilon(0.005));
+  CHECK(num(r, "per_gpu.components[runtime_overhead].values.decoder_bytes") / kGiB == doctest::Approx(5.76).epsilon(0.005));
+  // Smaller build limits free the buffers for the KV cache.
+  const Value small = run(request(model + R"("backend_version":"0.14.0","max_batch_size":8,"max_seq_len":4096)"));
+  REQUIRE(at(small, "ok")->as_bool());
+  CHECK(num(small, "per_gpu.components[runtime_overhead].bytes") < 0.1 * num(r, "per_gpu.components[runtime_overhead].bytes"));
+  CHECK(num(small, "kv_cache.capacity_tokens") > 2 * num(r, "kv_cache.capacity_tokens"));
+  // The PyTorch executor (the default from 1.0) has no C++ decoder: its buffers are smaller.
+  const Value torch = run(request(model + R"("backend_version":"1.0.0")"));
+  REQUIRE(at(torch, "ok")->as_bool());
+  CHECK(num(torch, "per_gpu.components[runtime_overhead].values.decoder_bytes") <
+        0.6 * num(r, "per_gpu.components[runtime_overhead].values.decoder_bytes"));
+  CHECK(num(run(request(model + R"("backend_version":"1.0.0","trtllm_backend":"tensorrt")")),
+            "per_gpu.components[runtime_overhead].values.decoder_bytes") ==
+        num(r, "per_gpu.components[runtime_overhead].values.decoder_bytes"));
+  CHECK_FALSE(at(run(request(model + R"("trtllm_backend":"onnx")")), "ok")->as_bool());
+}
+
+TEST_CASE("inference: NIM's prebuilt engines assume 256 sequences and say so; a given limit wins") {
+  auto warned = [](const Value& r, const std::string& text) {
+    for (const auto& w : at(r, "warnings")->items())
+      if (w.as_string().find(text) != std::string::npos) return true;
+    return false;
+  };
+  const std::string base = R"("model":"meta-llama/Llama-3.3-70B-Instruct","gpu":"h100-sxm-80gb","num_gpus":2,)"
+                           R"("tensor_parallel_size":2,"backend":"tensorrt-llm","quantization":"fp8",)";
+  const Value nim = run(request(base + R"("serving_stack":"nvidia-nim")"));
+  const Value given = run(request(base + R"("serving_stack":"nvidia-nim","max_batch_size":2048)"));
+  const Value plain = run(request(base + R"("max_batch_size":2048)"));
+  REQUIRE(at(nim, "ok")->as_bool());
+  CHECK(num(nim, "per_gpu.components[runtime_overhead].values.max_batch_size") == 256);
+  CHECK(warned(nim, "NIM does not publish"));
+  CHECK_FALSE(warned(given, "NIM does not publish"));
+  CHECK(num(given, "kv_cache.capacity_tokens") == num(plain, "kv_cache.capacity_tokens"));
+  CHECK(num(nim, "kv_cache.capacity_tokens") > 1.3 * num(given, "kv_cache.capacity_tokens"));
+  // Other stacks are named in a warning, not silently dropped.
+  CHECK(warned(run(request(base + R"("serving_stack":"triton")")), "serving_stack \"triton\" is not modelled"));
+}
