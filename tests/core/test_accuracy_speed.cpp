@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "llmsizer/accuracy.hpp"
 #include "support.hpp"
@@ -59,9 +60,9 @@ TEST_CASE("speed accuracy (cases-throughput.json): the issue's thresholds per me
       {"performance.tokens_per_s", 0.15, 0.35, 20},
       {"performance.latency_s", 0.15, 0.35, 5},
       {"performance.mfu", 0.15, 0.35, 3},
-      // TTFT p90 is 35.01% over 4 cases (the NIM concurrency-100 queue, +40%): just over the
-      // target, so not asserted (docs/model/speed.md "Worst cases").
-      {"performance.ttft_s", 0.15, 2, 4},
+      // TTFT: the NIM concurrency-100 queue (+40 % before TensorRT-LLM's executor buffers came
+      // from the source and NIM's 256-sequence build) now +2 %.
+      {"performance.ttft_s", 0.15, 0.35, 4},
       {"performance.tpot_s", 0.15, 0.35, 2},
   };
   for (const auto& row : rows) check(throughput(), row);
@@ -75,6 +76,23 @@ TEST_CASE("speed accuracy (cases-training.json): HF Trainer / DeepSpeed step tim
   // tokens/s of that file is not asserted: torchtune's unpacked baseline and the A6000 rows
   // (docs/model/speed.md "Worst cases").
   check(training(), {"performance.step_time_s", 0.15, 0.35, 7});
+}
+
+TEST_CASE("speed accuracy: tokens/s over every calibration case that measures it (the issue's wording)") {
+  // Issue 7 asks tokens/s on "the calibration cases": the throughput, training and inference files
+  // together (47 figures). The training file alone misses p90 (unpacked torchtune baseline, A6000
+  // rows; docs/model/speed.md "Worst cases") and is reported, not asserted, above.
+  std::vector<double> errors;
+  for (const SuiteSummary* s : {&throughput(), &training(), &inference()})
+    for (const auto& c : s->scores)
+      if (c.metric == "performance.tokens_per_s" && c.answered) errors.push_back(c.error);
+  CAPTURE(errors.size());
+  CHECK(errors.size() >= 45);
+  const double median = percentile(errors, 0.5), p90 = percentile(errors, 0.9);
+  CAPTURE(median);
+  CAPTURE(p90);
+  CHECK(median <= 0.15);
+  CHECK(p90 <= 0.35);
 }
 
 TEST_CASE("speed accuracy: every figure a case asks for is answered unless the request is refused") {
