@@ -61,6 +61,7 @@ struct Policy {
   int64_t max_num_seqs = 256, mnbt = 2048, block_size = 16, max_model_len = 4096;
   std::vector<int64_t> capture_sizes;
   int64_t full_graphs = 0, piecewise_graphs = 0;
+  std::string attention_backend;  // V1's choice on CUDA: FLASH_ATTN or TRITON_ATTN (MLA: its own)
   std::string defaults;  // which settings were defaulted, for the explanation
 };
 
@@ -135,6 +136,18 @@ Policy resolve(const Common& c, const Job& j, const ModelInfo& mi) {
       p.full_graphs = to_int64(p.capture_sizes.size());
     }
   }
+  // V1's attention backend on CUDA (platforms/cuda.py priority FLASH_ATTN, FLASHINFER, TRITON_ATTN;
+  // the first whose validate_configuration() passes): FlashAttention and FlashInfer take fp16/bf16
+  // only, head sizes that are multiples of 8 up to 256, and no multimodal prefix-LM attention
+  // (model_config.is_mm_prefix_lm: Gemma 3's, PaliGemma's and Molmo2's image tokens attend
+  // bidirectionally); TRITON_ATTN takes the rest. MLA models keep their MLA backends.
+  if (p.v1 && c.model.attention != Attention::mla) {
+    const ModelSpec& m = c.model;
+    const std::string& top = m.config_model_type;
+    const bool prefix_lm = top == "gemma3" || top == "paligemma" || top == "molmo2";
+    const bool fa_head = m.head_dim > 0 && m.head_dim % 8 == 0 && m.head_dim <= 256;
+    p.attention_backend = j.dtype_bytes == 4 || prefix_lm || !fa_head ? "TRITON_ATTN" : "FLASH_ATTN";
+  }
   return p;
 }
 
@@ -184,7 +197,14 @@ double cuda_graph_bytes(const ModelSpec& m, const Job& j, const Policy& p, const
   if (!p.cudagraphs || p.capture_sizes.empty()) return 0;
   double sum_sizes = 0;
   for (int64_t x : p.capture_sizes) sum_sizes += static_cast<double>(x);
-  return cuda_graph_pool_bytes(m, j.tp, j.dtype_bytes, s.layers(), p.full_graphs + p.piecewise_graphs, sum_sizes);
+  // FlashAttention 3 splits the KV in FULL decode graphs and keeps its fp32 split buffers in the
+  // pool (up to 32 splits × batch × heads × head_dim × 4 B: the fitted attention-width term);
+  // TRITON_ATTN preallocates its decode buffers outside the pool and PIECEWISE graphs run
+  // attention outside the graphs (vLLM 0.19 logs: FULL first capture 260 MiB with FA3 vs 4 MiB
+  // with TRITON_ATTN for Llama-3.1-8B).
+  const bool attention_in_graphs = !p.v1 || (p.full_graphs > 0 && p.attention_backend != "TRITON_ATTN");
+  return cuda_graph_pool_bytes(m, j.tp, j.dtype_bytes, s.layers(), p.full_graphs + p.piecewise_graphs, sum_sizes,
+                               attention_in_graphs);
 }
 
 }  // namespace
@@ -341,6 +361,7 @@ Result<Estimate> estimate_vllm(const Common& c, const Job& j, const ModelInfo& m
                        {"full_graphs", p.full_graphs},
                        {"piecewise_graphs", p.piecewise_graphs},
                        {"max_capture_size", p.capture_sizes.empty() ? int64_t{0} : p.capture_sizes.back()},
+                       {"attention_backend", p.attention_backend.empty() ? std::string("default") : p.attention_backend},
                        {"deducted_from_budget", p.estimate_cg}}),
         p.estimate_cg ? "Captured after the KV cache is sized; vLLM ≥ 0.21 subtracts its estimate from the budget."
                       : "Captured after the KV cache is sized, outside the gpu_memory_utilization budget.");

@@ -136,6 +136,7 @@ Result<ModelSpec> import_model_config(const Value& config, const std::string& pa
   if (type.empty()) type = "llama";
   if (type == "mllama") type = "mllama";
   m.model_type = type;
+  m.config_model_type = top_type.empty() ? type : top_type;
   m.family = normalise_family(type);
   const Family fam = family_of(m.family == "gemma3" ? "gemma3_text" : m.family);
   const bool chatglm = type == "chatglm" || config.find("multi_query_group_num") ||

@@ -640,3 +640,36 @@ TEST_CASE("inference: NIM's prebuilt engines assume 256 sequences and say so; a 
   // Other stacks are named in a warning, not silently dropped.
   CHECK(warned(run(request(base + R"("serving_stack":"triton")")), "serving_stack \"triton\" is not modelled"));
 }
+
+TEST_CASE("inference: vLLM V1 falls back to TRITON_ATTN for fp32 and prefix-LM multimodal models; its graphs keep no attention buffers") {
+  auto cg = [](const std::string& fields) {
+    const Value r = run(request(R"("gpu":"h100-sxm-80gb","backend":"vllm","backend_version":"0.19.0","max_model_len":8192,)" + fields));
+    REQUIRE(at(r, "ok")->as_bool());
+    return r;
+  };
+  const Value bf16 = cg(R"("model":"meta-llama/Llama-3.1-8B","dtype":"bfloat16")");
+  const Value fp32 = cg(R"("model":"meta-llama/Llama-3.1-8B","dtype":"float32")");
+  CHECK(at(bf16, "per_gpu.components[cuda_graphs].values.attention_backend")->as_string() == "FLASH_ATTN");
+  CHECK(at(fp32, "per_gpu.components[cuda_graphs].values.attention_backend")->as_string() == "TRITON_ATTN");
+  // vLLM 0.19 (llm-d planner logs, H100): 0.91 GiB of graphs in bf16, 0.79 GiB in fp32 — smaller
+  // despite 4-byte activations, because FA3's split-KV buffers are gone.
+  CHECK(num(fp32, "per_gpu.components[cuda_graphs].bytes") < 1.0 * num(bf16, "per_gpu.components[cuda_graphs].bytes"));
+  CHECK(num(fp32, "per_gpu.components[cuda_graphs].bytes") / kGiB == doctest::Approx(0.79).epsilon(0.12));
+  // Gemma 3's multimodal wrapper (model_type gemma3) attends bidirectionally over image tokens.
+  const std::string gemma = R"("num_hidden_layers":34,"hidden_size":2560,"num_attention_heads":8,"num_key_value_heads":4,)"
+                            R"("head_dim":256,"intermediate_size":10240,"vocab_size":262208,"sliding_window":1024})";
+  const Value mm = cg(R"("model":{"model_type":"gemma3",)" + gemma);
+  const Value text = cg(R"("model":{"model_type":"gemma3_text",)" + gemma);
+  const Value nested = cg(R"("model":{"model_type":"gemma3","text_config":{"model_type":"gemma3_text",)" + gemma + "}");
+  CHECK(at(mm, "per_gpu.components[cuda_graphs].values.attention_backend")->as_string() == "TRITON_ATTN");
+  CHECK(at(nested, "per_gpu.components[cuda_graphs].values.attention_backend")->as_string() == "TRITON_ATTN");
+  CHECK(at(text, "per_gpu.components[cuda_graphs].values.attention_backend")->as_string() == "FLASH_ATTN");
+  CHECK(num(mm, "per_gpu.components[cuda_graphs].bytes") < num(text, "per_gpu.components[cuda_graphs].bytes"));
+  // PIECEWISE graphs run attention outside the graphs.
+  const Value piecewise = cg(R"("model":"meta-llama/Llama-3.1-8B","cudagraph_mode":"PIECEWISE")");
+  const Value piecewise_fp32 = cg(R"("model":"meta-llama/Llama-3.1-8B","cudagraph_mode":"PIECEWISE","dtype":"float32")");
+  CHECK(num(piecewise_fp32, "per_gpu.components[cuda_graphs].bytes") ==
+        doctest::Approx(2 * num(piecewise, "per_gpu.components[cuda_graphs].bytes") -
+                        51 * 32 * 143.5e3)
+            .epsilon(0.01));
+}

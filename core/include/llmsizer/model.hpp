@@ -49,6 +49,7 @@ struct Tensor {
 struct ModelSpec {
   std::string id;          // preset id or config "_name_or_path"; "" when unnamed
   std::string model_type;  // the config's model_type (text model's, for multimodal configs)
+  std::string config_model_type;  // the config's top-level model_type (a multimodal wrapper's own)
   std::string family;      // normalised family word used for defaults ("llama", "qwen2", …)
 
   int64_t num_hidden_layers = 0;
