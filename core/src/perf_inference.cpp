@@ -138,8 +138,10 @@ Backend backend_defaults(const Job& j) {
     if (j.compiled) return {0.75, 0.0003, 0, 0, false, 1.0, 1};
     return {0.75, 0.0010, 0.0011, 0.022, false, 1.0, 1};
   }
-  // transformers: HF generate(), eager; attention reads the cache far below bandwidth at batch 1.
-  return {0.75, 0.0010, 0.00088, 0.022, false, 1.0, 1};
+  // transformers: HF generate(), eager. Decode attention streams the cache once per query head
+  // (make_model: gqa_reads) at a fixed rate per sequence (kHfKvReadBytesPerSeq), not a fraction
+  // of the bandwidth; kv_bandwidth_per_seq 0 here.
+  return {0.75, 0.0010, 0.00088, 0, false, 1.0, 1};
 }
 
 // How the weight format's kernels behave: the GEMM precision of the compute-bound path, and
@@ -159,6 +161,7 @@ struct Kernel {
 // zero an output buffer, launch the matmul, cast and add the bias. About three eager ops and a
 // Python wrapper more than F.linear, ≈ 30 µs (docs/model/speed.md "Host time").
 constexpr double kQuantLinearHostS = 30e-6;
+constexpr double kHfKvReadBytesPerSeq = 3.0e11;
 
 Kernel kernel_for(const Job& j, const GpuSpec& g) {
   Kernel k;
@@ -393,6 +396,12 @@ Model make_model(const Common& c, const Job& j, const Estimate& e, Constants& k)
   md.eta_weights = k.get("decode_bandwidth", md.b.decode_bandwidth) * k.get("quant_bandwidth_factor", md.k.bandwidth_factor);
   md.eta_kv = k.get("kv_bandwidth", md.b.decode_bandwidth);
   md.kv_per_seq = md.b.kv_bandwidth_per_seq > 0 ? k.get("kv_bandwidth_per_sequence", md.b.kv_bandwidth_per_seq) : 0;
+  // Transformers decode: a 1-token query over a long cache runs one FlashAttention-2 block per
+  // query head with no split over the keys, so it moves query-head-expanded K/V at ≈ 300 GB/s per
+  // sequence whatever the GPU's bandwidth: Qwen2.5 speed table on A100 (3B/7B/14B/32B at 14–30 k
+  // context, 16–40 query heads) 260–305 GB/s; Qwen3-8B BF16 on H20 (4 TB/s) at 30 k ≈ 257 GB/s.
+  if (j.backend == "transformers" && md.bw > 0)
+    md.kv_per_seq = k.get("kv_read_bytes_per_s_per_sequence", kHfKvReadBytesPerSeq) / md.bw;
   Precision used = md.k.gemm;
   md.peak_gemm = peak_flops(g, md.k.gemm, &used);
   md.peak16 = peak_flops(g, j.dtype_bytes == 4 ? Precision::fp32 : Precision::bf16);
@@ -422,7 +431,14 @@ Model make_model(const Common& c, const Job& j, const Estimate& e, Constants& k)
     md.host_layer += k.get("host_overhead_per_quantized_linear_s", md.k.host_per_linear_s) * linears_per_layer(c.model);
   // TensorRT-LLM before 0.7 decoded GQA with its masked-MHA kernel, one pass over the cache per
   // query head (XQA, which reads each KV head once, came later).
-  const bool per_query_head = j.backend == "tensorrt-llm" && j.backend_version > 0 && j.backend_version < 0.07;
+  // Transformers: FlashAttention-2's forward (HF calls flash_attn_func, no split-KV, for a
+  // 1-token query) runs one block per query head, each streaming its KV head's cache; SDPA and
+  // eager expand the KV heads with repeat_kv first. Either way the cache is read once per query
+  // head. Qwen2.5 speed table (A100, 14–30 k context): 3B / 7B / 14B / 32B (GQA groups 8 / 7 /
+  // 5 / 5) decode attention moves 260–305 GB/s of query-head-expanded bytes, i.e. ≈ 0.15 of HBM
+  // bandwidth for every group size (docs/model/speed.md).
+  const bool per_query_head = (j.backend == "tensorrt-llm" && j.backend_version > 0 && j.backend_version < 0.07) ||
+                              j.backend == "transformers";
   md.gqa_reads = per_query_head ? k.get("kv_reads_per_kv_head", md.s.gqa_group) : 1.0;
   return md;
 }
