@@ -60,7 +60,8 @@ Result<GpuSpec> parse_gpu(const Value& v, const std::string& path, std::vector<s
   }
   if (const Value* mk = f.raw("markets"); mk && mk->is_object())
     if (const Value* c = mk->find("china"); c && c->is_bool()) g.china_market = c->as_bool() ? 1 : 0;
-  f.accept({"form_factor", "memory_bytes_basis", "memory_marketed_gb", "memory_type",
+  g.form_factor = f.text("form_factor", "");
+  f.accept({"memory_bytes_basis", "memory_marketed_gb", "memory_type",
             "sources", "notes", "source"});
   if (f.failed()) return *f.error();
   if (warnings) f.unknown_keys(*warnings);

@@ -528,6 +528,9 @@ void add_inference_performance(const Common& c, const Value& request, Estimate& 
   Constants k(request.find("efficiency"), e.warnings);
   Value perf = Value::object();
   const GpuSpec& g = c.gpu;
+  if (c.num_gpus > 1 && speed::nvlink_assumed(g))
+    e.warnings.push_back(g.name + "'s record gives no NVLink bandwidth: the " + g.architecture +
+                         " SXM parts' NVLink is assumed for the links between its GPUs");
   if (g.memory_bandwidth_bytes_per_s <= 0) {
     e.warnings.push_back(g.name + " has no memory bandwidth in its record: speed is not estimated (give memory_bandwidth_bytes_per_s)");
     e.performance = perf;

@@ -138,6 +138,9 @@ void add_training_performance(const Common& c, const Value& request, Estimate& e
   Constants k(request.find("efficiency"), e.warnings);
   Value perf = Value::object();
   const GpuSpec& g = c.gpu;
+  if (c.num_gpus > 1 && speed::nvlink_assumed(g))
+    e.warnings.push_back(g.name + "'s record gives no NVLink bandwidth: the " + g.architecture +
+                         " SXM parts' NVLink is assumed for the links between its GPUs");
   const ModelSpec& m = c.model;
 
   // GEMM precision and peak.

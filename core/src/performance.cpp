@@ -48,10 +48,27 @@ double roofline_s(double compute_s, double memory_s, double sharpness) {
   return hi * std::pow(1.0 + std::pow(r, sharpness), 1.0 / sharpness);
 }
 
+// NVLink per GPU (both directions) of an architecture's full-rate SXM parts, as the catalog's
+// sourced records give them: V100 SXM2 300 GB/s (NVLink 2), A100 SXM 600 (3), H100/H200 SXM 900
+// (4), B200 1,800 (5). Export parts (A800, H800: 400) carry their own figure.
+double sxm_nvlink_bytes_per_s(const GpuSpec& g) {
+  if (g.form_factor != "sxm" || g.vendor != "nvidia") return 0;
+  if (g.architecture == "volta") return 300e9;
+  if (g.architecture == "ampere") return 600e9;
+  if (g.architecture == "hopper") return 900e9;
+  if (g.architecture == "blackwell") return 1800e9;
+  return 0;
+}
+
+bool nvlink_assumed(const GpuSpec& g) { return g.nvlink_bytes_per_s <= 0 && sxm_nvlink_bytes_per_s(g) > 0; }
+
 double link_bytes_per_s(const GpuSpec& g, int ranks, double internode_bytes_per_s) {
   if (ranks <= 1) return perf::kInf;
   if (ranks > 8) return internode_bytes_per_s;
   if (g.nvlink_bytes_per_s > 0) return g.nvlink_bytes_per_s / 2;  // records give both directions
+  // An SXM module always sits on an NVLink baseboard; a record without the figure gets its
+  // architecture's (nvlink_assumed; the speed answers warn).
+  if (const double nv = sxm_nvlink_bytes_per_s(g); nv > 0) return nv / 2;
   return pcie_bytes_per_s(g);
 }
 

@@ -229,6 +229,27 @@ TEST_CASE("HF decode over a long cache: K/V read once per query head at a fixed 
   CHECK(attn14 / attn7 == doctest::Approx(40.0 / 28 * 48 / 28).epsilon(0.08));
 }
 
+TEST_CASE("an SXM record without an NVLink figure gets its architecture's, with a warning; PCIe parts keep PCIe") {
+  GpuSpec g;
+  g.vendor = "nvidia";
+  g.architecture = "hopper";
+  g.form_factor = "sxm";
+  g.pcie_gen = 5;
+  CHECK(speed::nvlink_assumed(g));
+  CHECK(speed::link_bytes_per_s(g, 8, 50e9) == doctest::Approx(450e9));  // NVLink 4, per direction
+  g.nvlink_bytes_per_s = 400e9;                                            // an export part's own figure wins
+  CHECK_FALSE(speed::nvlink_assumed(g));
+  CHECK(speed::link_bytes_per_s(g, 8, 50e9) == doctest::Approx(200e9));
+  g.nvlink_bytes_per_s = 0;
+  g.form_factor = "pcie";
+  CHECK(speed::link_bytes_per_s(g, 8, 50e9) == doctest::Approx(63e9));
+  // torchtitan's H100 96 GB HBM2e hosts are "fully connected with NVLink"; the record has no figure.
+  const Value r = run(R"({"task":"train","model":"meta-llama/Llama-3.1-8B","gpu":"h100-sxm-96gb","num_gpus":8,)"
+                      R"("method":"full","parallel":{"tp":8},"seq_len":8192})");
+  REQUIRE(at(r, "ok")->as_bool());
+  CHECK(has_warning(r, "NVLink is assumed"));
+}
+
 TEST_CASE("MoE decode reads the experts a batch touches, not all and not only the active ones") {
   auto memory = [](int batch) {
     const Value r = run(std::string(R"({"task":"infer","model":"mistralai/Mixtral-8x7B-v0.1","gpu":"h100-sxm-80gb","num_gpus":2,)") +

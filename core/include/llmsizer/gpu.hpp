@@ -24,7 +24,8 @@ struct GpuSpec {
   double dense_fp4_flops = 0;
   double dense_int8_ops = 0;
   double fp32_flops = 0;
-  double nvlink_bytes_per_s = 0;  // bidirectional per GPU; 0 = none
+  double nvlink_bytes_per_s = 0;  // bidirectional per GPU; 0 = none or not in the record
+  std::string form_factor;        // sxm, pcie, … ("" = not stated)
   int pcie_gen = 0;
   double tdp_w = 0;
   int release_year = 0;

@@ -46,6 +46,8 @@ double roofline_s(double compute_s, double memory_s, double sharpness);
 // inside an 8-GPU node when the GPU has it, else PCIe of its generation; `internode_bytes_per_s`
 // when the group spans nodes.
 double link_bytes_per_s(const GpuSpec& g, int ranks, double internode_bytes_per_s);
+// An SXM record without an NVLink figure: the link speed is its architecture's (link_bytes_per_s).
+bool nvlink_assumed(const GpuSpec& g);
 // Per-direction PCIe x16 bandwidth of the GPU's generation (host ↔ GPU copies).
 double pcie_bytes_per_s(const GpuSpec& g);
 
