@@ -27,6 +27,7 @@ struct States {
   double step_transient = 0;     // foreach optimizer temporaries at step()
   double cast_copies = 0;        // autocast 16-bit copies of fp32 weights, live forward→backward
   double gathered = 0;           // ZeRO-3 / FSDP gathered units and buckets, live forward→backward
+  bool pipeline_unsharded = false;  // FSDP2 under torch pipelining: the whole stage stays unsharded
   double bucket = 0;             // DDP reducer / ZeRO-1/2 buckets
   double dequant = 0;            // one dequantized base weight (quantized linears)
   double head_grad = 0;          // lm_head gradient allocated at the start of backward (full FT)

@@ -235,6 +235,17 @@ States model_states(const Common& c, const Job& j, bool describe) {
     s.gathered = 2 * s.layer_stored_bytes + root;
     if (trainable_here > 0) s.gathered += s.largest_layer_params * (fsdp_mp ? 6 : 2) * std::min(1.0, trainable_here / std::max(1.0, s.params * f_model));
     if (ds) s.gathered += h * h * 2;  // HF "auto" reduce_bucket_size = hidden²
+    // FSDP2 under torch.distributed.pipelining (torchtitan): apply_fsdp turns reshard_after_forward
+    // off with PP ("to avoid per-microbatch all-gathers"), and the stage's
+    // backward_maybe_with_nosync keeps parameters unsharded and skips the gradient reduce-scatter
+    // until the last micro-batch (set_reshard_after_backward / set_requires_gradient_sync False);
+    // FSDP2 accumulates those unsharded gradients in the reduce dtype (fp32). The stage's whole
+    // 16-bit parameters and an fp32 copy of their gradients are alive through the step.
+    if (fsdp && j.pp > 1 && P.name == "torchtitan") {
+      s.pipeline_unsharded = true;
+      const double train16 = (trainable_here + adapter_here) * 2;
+      s.gathered = train16 + frozen_here + (trainable_here + adapter_here) * 4 + root;
+    }
   }
   if (ds && j.zero_stage <= 2)  // reduce (stage 0: allreduce) and allgather buckets, 16-bit
     s.bucket = 2 * std::min(kZeroBucketElements, trainable_here + adapter_here) * 2;

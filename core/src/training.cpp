@@ -218,7 +218,9 @@ Result<Estimate> estimate_training(const Common& c, Fields& f) {
                        {"substituted", num(tok) + " tokens × " + num(std::max(lf, lb) / std::max(1.0, tok)) + " B"}}); }),
         "Output logits, the loss and their gradients.");
   if (st.gathered + st.bucket > 0)
-    e.add("sharding_buffers", st.gathered + st.bucket, "2 gathered layers + root unit [+ unsharded grads] + buckets",
+    e.add("sharding_buffers", st.gathered + st.bucket,
+          st.pipeline_unsharded ? "the pipeline stage unsharded (16-bit params + fp32 accumulated grads) + root unit + buckets"
+                                : "2 gathered layers + root unit [+ unsharded grads] + buckets",
           V([&] { return Value::object({{"gathered_bytes", count(st.gathered)}, {"bucket_bytes", count(st.bucket)},
                          {"layer_bytes", count(st.layer_stored_bytes)},
                          {"substituted", "2 × " + num(st.layer_stored_bytes) + " B + root + grads = " + num(st.gathered) +

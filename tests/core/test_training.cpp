@@ -386,3 +386,29 @@ TEST_CASE("values in another case or under the libraries' names mean ours") {
   CHECK_FALSE(at(bad, "ok")->as_bool());
   CHECK(at(bad, "error.path")->as_string() == "/precision");
 }
+
+TEST_CASE("training: FSDP2 under torchtitan's pipeline keeps the whole stage unsharded, with fp32 accumulated grads") {
+  // torchtitan Llama-3.1 405B on 512 H100 96 GB (FSDP 8 × TP 8 × PP 8, 1F1B, 8 micro-batches of
+  // 4 × 8192 tokens, compile + Float8, full AC): max_reserved 82.5 GiB per GPU. apply_fsdp turns
+  // reshard_after_forward off under PP and torch.distributed.pipelining skips reshard and gradient
+  // sync until the last micro-batch, so each GPU holds its stage's 16-bit parameters and their fp32
+  // gradients unsharded (≈ 6.3 B parameters × 6 B), not two gathered layers.
+  const std::string req =
+      R"({"task":"train","model":{"model_type":"llama","num_hidden_layers":126,"hidden_size":16384,)"
+      R"("num_attention_heads":128,"num_key_value_heads":8,"intermediate_size":53248,"vocab_size":128256,)"
+      R"("tie_word_embeddings":false},"gpu":"h100-sxm-96gb","num_gpus":512,"micro_batch_size":4,"seq_len":8192,)"
+      R"("gradient_checkpointing":"full","fsdp":{"sharding":"full_shard"},"parallel":{"dp":8,"tp":8,"pp":8,)"
+      R"("pp_schedule":"1F1B","microbatches":8},"torch_compile":true,"float8":true,"method":"full",)"
+      R"("pretraining":true,"framework":"torchtitan","precision":"amp-bf16","optimizer":"adamw",)"
+      R"("gradient_accumulation_steps":8,"attention":"sdpa")";
+  const llmsizer::Value pp = run(req + "}");
+  REQUIRE(at(pp, "ok")->as_bool());
+  const double stage_params = 405.8e9 / 64;
+  const double root = 2.0 * 128256 * 16384 * 2 / 8;  // embedding + output in 16 bits, TP-sharded
+  CHECK(bytes(pp, "sharding_buffers") == doctest::Approx(stage_params * 6 + root).epsilon(0.05));
+  CHECK(at(pp, "per_gpu.peak.reserved_bytes")->as_double() / (1024.0 * 1024 * 1024) == doctest::Approx(82.5).epsilon(0.10));
+  // Another framework on the same layout keeps FSDP's usual two gathered layers.
+  const llmsizer::Value other = run(req + R"(,"framework":"transformers"})");
+  REQUIRE(at(other, "ok")->as_bool());
+  CHECK(bytes(other, "sharding_buffers") < 0.2 * bytes(pp, "sharding_buffers"));
+}
