@@ -122,7 +122,14 @@ struct Backend {
   double kv_reserve_output;       // fraction of output_len reserved per running sequence
   double default_max_batch;
   double host_per_sequence_s = 0;  // engines with a Python executor loop
+  double kv_read_bytes_per_s_per_seq = 0;  // decode attention streams the cache at this rate per sequence
 };
+
+// Transformers decode: a 1-token query over a long cache runs one FlashAttention-2 block per query
+// head with no split over the keys, so it moves query-head-expanded K/V at ≈ 300 GB/s per
+// sequence whatever the GPU's bandwidth: Qwen2.5 speed table on A100 (3B/7B/14B/32B at 14–30 k
+// context, 16–40 query heads) 260–305 GB/s; Qwen3-8B BF16 on H20 (4 TB/s) at 30 k ≈ 257 GB/s.
+constexpr double kHfKvReadBytesPerSeq = 3.0e11;
 
 // Per-backend defaults, fitted on the calibration cases named in docs/model/speed.md.
 Backend backend_defaults(const Job& j) {
@@ -139,9 +146,8 @@ Backend backend_defaults(const Job& j) {
     return {0.75, 0.0010, 0.0011, 0.022, false, 1.0, 1};
   }
   // transformers: HF generate(), eager. Decode attention streams the cache once per query head
-  // (make_model: gqa_reads) at a fixed rate per sequence (kHfKvReadBytesPerSeq), not a fraction
-  // of the bandwidth; kv_bandwidth_per_seq 0 here.
-  return {0.75, 0.0010, 0.00088, 0, false, 1.0, 1};
+  // (make_model: gqa_reads) at a fixed rate per sequence, not a fraction of the bandwidth.
+  return {0.75, 0.0010, 0.00088, 0, false, 1.0, 1, 0, kHfKvReadBytesPerSeq};
 }
 
 // How the weight format's kernels behave: the GEMM precision of the compute-bound path, and
@@ -161,7 +167,6 @@ struct Kernel {
 // zero an output buffer, launch the matmul, cast and add the bias. About three eager ops and a
 // Python wrapper more than F.linear, ≈ 30 µs (docs/model/speed.md "Host time").
 constexpr double kQuantLinearHostS = 30e-6;
-constexpr double kHfKvReadBytesPerSeq = 3.0e11;
 
 Kernel kernel_for(const Job& j, const GpuSpec& g) {
   Kernel k;
@@ -396,12 +401,8 @@ Model make_model(const Common& c, const Job& j, const Estimate& e, Constants& k)
   md.eta_weights = k.get("decode_bandwidth", md.b.decode_bandwidth) * k.get("quant_bandwidth_factor", md.k.bandwidth_factor);
   md.eta_kv = k.get("kv_bandwidth", md.b.decode_bandwidth);
   md.kv_per_seq = md.b.kv_bandwidth_per_seq > 0 ? k.get("kv_bandwidth_per_sequence", md.b.kv_bandwidth_per_seq) : 0;
-  // Transformers decode: a 1-token query over a long cache runs one FlashAttention-2 block per
-  // query head with no split over the keys, so it moves query-head-expanded K/V at ≈ 300 GB/s per
-  // sequence whatever the GPU's bandwidth: Qwen2.5 speed table on A100 (3B/7B/14B/32B at 14–30 k
-  // context, 16–40 query heads) 260–305 GB/s; Qwen3-8B BF16 on H20 (4 TB/s) at 30 k ≈ 257 GB/s.
-  if (j.backend == "transformers" && md.bw > 0)
-    md.kv_per_seq = k.get("kv_read_bytes_per_s_per_sequence", kHfKvReadBytesPerSeq) / md.bw;
+  if (md.b.kv_read_bytes_per_s_per_seq > 0 && md.bw > 0)
+    md.kv_per_seq = k.get("kv_read_bytes_per_s_per_sequence", md.b.kv_read_bytes_per_s_per_seq) / md.bw;
   Precision used = md.k.gemm;
   md.peak_gemm = peak_flops(g, md.k.gemm, &used);
   md.peak16 = peak_flops(g, j.dtype_bytes == 4 ? Precision::fp32 : Precision::bf16);
