@@ -112,9 +112,14 @@ Result<Estimate> estimate_trtllm(const Common& c, const Job& j, const ModelInfo&
   e.high_bytes = to_int64(used * 1.03);
   e.fits = blocks > 0;
   if (blocks <= 0)
-    e.warnings.push_back(
-        "no memory left for the KV cache after the engine, activations and runtime buffers; "
-        "lower max_batch_size / max_num_tokens or quantize");
+    e.warnings.push_back("no memory left for the KV cache after the engine, activations and runtime buffers (the buffers take " +
+                         gib_text(runtime + decoder) + " for max_batch_size " + std::to_string(max_batch) +
+                         " × max_seq_len " + std::to_string(max_seq) +
+                         "); build with a smaller max_batch_size / max_seq_len / max_num_tokens, or quantize");
+  else if (runtime + decoder > 0.15 * total)
+    e.warnings.push_back("the executor's runtime and decoder buffers take " + gib_text(runtime + decoder) +
+                         " (max_batch_size " + std::to_string(max_batch) + " × max_seq_len " + std::to_string(max_seq) +
+                         "): a smaller max_batch_size / max_seq_len at build time leaves that to the KV cache");
   e.host_bytes = to_int64(w.tensors);
   e.extra = Value::object(
       {{"cuda_total_memory_bytes", total}, {"max_batch_size", max_batch}, {"max_num_tokens", max_tokens}});

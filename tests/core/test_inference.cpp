@@ -604,6 +604,11 @@ TEST_CASE("inference: TensorRT-LLM's C++ executor buffers follow max_batch_size,
   CHECK(num(r, "per_gpu.components[runtime_overhead].values.runtime_buffers_bytes") / kGiB ==
         doctest::Approx(2.66).epsilon(0.005));
   CHECK(num(r, "per_gpu.components[runtime_overhead].values.decoder_bytes") / kGiB == doctest::Approx(5.76).epsilon(0.005));
+  // The answer points at the build limits when the buffers crowd out the KV cache.
+  bool said = false;
+  for (const auto& w : at(r, "warnings")->items())
+    said = said || w.as_string().find("max_batch_size 2048 × max_seq_len 32768") != std::string::npos;
+  CHECK(said);
   // Smaller build limits free the buffers for the KV cache.
   const Value small = run(request(model + R"("backend_version":"0.14.0","max_batch_size":8,"max_seq_len":4096)"));
   REQUIRE(at(small, "ok")->as_bool());
