@@ -140,8 +140,12 @@ Policy resolve(const Common& c, const Job& j, const ModelInfo& mi) {
   // the first whose validate_configuration() passes): FlashAttention and FlashInfer take fp16/bf16
   // only, head sizes that are multiples of 8 up to 256, and no multimodal prefix-LM attention
   // (model_config.is_mm_prefix_lm: Gemma 3's, PaliGemma's and Molmo2's image tokens attend
-  // bidirectionally); TRITON_ATTN takes the rest. MLA models keep their MLA backends.
-  if (p.v1 && c.model.attention != Attention::mla) {
+  // bidirectionally); TRITON_ATTN takes the rest. MLA models keep their MLA backends; GPUs before
+  // Ampere (no FlashAttention) and other vendors keep the fitted default.
+  const std::string& arch = c.gpu.architecture;
+  const bool fa_gpu = c.gpu.vendor == "nvidia" &&
+                      (arch == "ampere" || arch == "ada" || arch == "hopper" || arch == "blackwell");
+  if (p.v1 && fa_gpu && c.model.attention != Attention::mla) {
     const ModelSpec& m = c.model;
     const std::string& top = m.config_model_type;
     const bool prefix_lm = top == "gemma3" || top == "paligemma" || top == "molmo2";

@@ -670,6 +670,12 @@ TEST_CASE("inference: vLLM V1 falls back to TRITON_ATTN for fp32 and prefix-LM m
   CHECK(at(nested, "per_gpu.components[cuda_graphs].values.attention_backend")->as_string() == "TRITON_ATTN");
   CHECK(at(text, "per_gpu.components[cuda_graphs].values.attention_backend")->as_string() == "FLASH_ATTN");
   CHECK(num(mm, "per_gpu.components[cuda_graphs].bytes") < num(text, "per_gpu.components[cuda_graphs].bytes"));
+  // Before Ampere there is no FlashAttention and other vendors have their own backends: the
+  // fitted default stands.
+  const Value v100 = run(request(R"("gpu":"v100-sxm-32gb","backend":"vllm","backend_version":"0.19.0","max_model_len":8192,)"
+                                 R"("model":"meta-llama/Llama-3.2-1B","dtype":"float16")"));
+  REQUIRE(at(v100, "ok")->as_bool());
+  CHECK(at(v100, "per_gpu.components[cuda_graphs].values.attention_backend")->as_string() == "default");
   // PIECEWISE graphs run attention outside the graphs.
   const Value piecewise = cg(R"("model":"meta-llama/Llama-3.1-8B","cudagraph_mode":"PIECEWISE")");
   const Value piecewise_fp32 = cg(R"("model":"meta-llama/Llama-3.1-8B","cudagraph_mode":"PIECEWISE","dtype":"float32")");
