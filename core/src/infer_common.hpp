@@ -163,10 +163,11 @@ double moe_workspace_bytes(const ModelSpec& m, int64_t tokens, int tp, int dtype
 // their parameters), and per captured token the outputs kept between graphs — hidden-sized
 // (full h on every TP rank), intermediate- and attention-sized (sharded by TP), and MoE
 // routing/intermediate buffers. `captured_tokens` = Σ of the captured batch sizes.
-// `attention_in_graphs` false: the attention kernels keep no buffers in the graph pool (vLLM's
-// TRITON_ATTN, or no FULL graphs), so the attention-width term is left out.
+// `attention_bytes`: what the attention kernels keep in the graph pool when the caller knows it
+// (vLLM: FlashAttention 3's split buffers, 0 for TRITON_ATTN or without FULL graphs); nullopt uses
+// the fitted attention-width term.
 double cuda_graph_pool_bytes(const ModelSpec& m, int tp, int dtype_bytes, int64_t layers, int64_t graphs,
-                             double captured_tokens, bool attention_in_graphs = true);
+                             double captured_tokens, std::optional<double> attention_bytes = std::nullopt);
 
 // ---- GPU memory ----------------------------------------------------------------------------
 

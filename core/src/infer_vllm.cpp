@@ -61,7 +61,8 @@ struct Policy {
   int64_t max_num_seqs = 256, mnbt = 2048, block_size = 16, max_model_len = 4096;
   std::vector<int64_t> capture_sizes;
   int64_t full_graphs = 0, piecewise_graphs = 0;
-  std::string attention_backend;  // V1's choice on CUDA: FLASH_ATTN or TRITON_ATTN (MLA: its own)
+  std::string attention_backend;  // V1's choice on CUDA: FLASH_ATTN, FLASHINFER or TRITON_ATTN (MLA: its own)
+  bool fa3 = false;               // FLASH_ATTN on Hopper runs FlashAttention 3
   std::string defaults;  // which settings were defaulted, for the explanation
 };
 
@@ -150,7 +151,11 @@ Policy resolve(const Common& c, const Job& j, const ModelInfo& mi) {
     const std::string& top = m.config_model_type;
     const bool prefix_lm = top == "gemma3" || top == "paligemma" || top == "molmo2";
     const bool fa_head = m.head_dim > 0 && m.head_dim % 8 == 0 && m.head_dim <= 256;
-    p.attention_backend = j.dtype_bytes == 4 || prefix_lm || !fa_head ? "TRITON_ATTN" : "FLASH_ATTN";
+    // Blackwell puts FLASHINFER first; it takes the same dtypes and heads as FlashAttention.
+    p.attention_backend = j.dtype_bytes == 4 || prefix_lm || !fa_head ? "TRITON_ATTN"
+                          : arch == "blackwell"                       ? "FLASHINFER"
+                                                                      : "FLASH_ATTN";
+    p.fa3 = p.attention_backend == "FLASH_ATTN" && arch == "hopper";
   }
   return p;
 }
@@ -201,14 +206,25 @@ double cuda_graph_bytes(const ModelSpec& m, const Job& j, const Policy& p, const
   if (!p.cudagraphs || p.capture_sizes.empty()) return 0;
   double sum_sizes = 0;
   for (int64_t x : p.capture_sizes) sum_sizes += static_cast<double>(x);
-  // FlashAttention 3 splits the KV in FULL decode graphs and keeps its fp32 split buffers in the
-  // pool (up to 32 splits × batch × heads × head_dim × 4 B: the fitted attention-width term);
-  // TRITON_ATTN preallocates its decode buffers outside the pool and PIECEWISE graphs run
-  // attention outside the graphs (vLLM 0.19 logs: FULL first capture 260 MiB with FA3 vs 4 MiB
-  // with TRITON_ATTN for Llama-3.1-8B).
-  const bool attention_in_graphs = !p.v1 || (p.full_graphs > 0 && p.attention_backend != "TRITON_ATTN");
+  // FlashAttention 3 (FLASH_ATTN on Hopper) splits the KV in FULL decode graphs into up to 32
+  // parts (flash_attn_max_num_splits_for_cuda_graph) and keeps fp32 partial outputs and their
+  // log-sum-exps in the pool: 32 × the largest FULL batch × heads × (head_dim + 1) × 4 B — 258 MiB
+  // for Llama-3.1-8B at batch 512, the logs' 260 MiB FULL first capture. TRITON_ATTN preallocates
+  // its decode buffers outside the pool (4–8 MiB first capture) and PIECEWISE graphs run attention
+  // outside the graphs. Other backends (FA2 on Ampere/Ada, FlashInfer) keep the fitted term.
+  std::optional<double> attention;
+  if (p.v1 && !p.attention_backend.empty()) {
+    int64_t largest_full = 0;
+    for (int64_t x : p.capture_sizes)
+      if (x <= p.max_num_seqs) largest_full = std::max(largest_full, x);
+    if (p.full_graphs == 0 || p.attention_backend == "TRITON_ATTN")
+      attention = 0.0;
+    else if (p.fa3)
+      attention = 32.0 * static_cast<double>(largest_full) * static_cast<double>(m.num_attention_heads) / j.tp *
+                  static_cast<double>(m.head_dim + 1) * 4;
+  }
   return cuda_graph_pool_bytes(m, j.tp, j.dtype_bytes, s.layers(), p.full_graphs + p.piecewise_graphs, sum_sizes,
-                               attention_in_graphs);
+                               attention);
 }
 
 }  // namespace

@@ -81,7 +81,7 @@ constexpr double kCgAttentionCopies = 3.24;
 constexpr double kCgMoeCopies = 1.41;
 
 double cuda_graph_pool_bytes(const ModelSpec& m, int tp_size, int dtype_bytes, int64_t layers, int64_t graphs,
-                             double captured_tokens, bool attention_in_graphs) {
+                             double captured_tokens, std::optional<double> attention_bytes) {
   if (graphs <= 0) return 0;
   const double tp = std::max(1, tp_size);
   const double h = static_cast<double>(m.hidden_size);
@@ -90,9 +90,8 @@ double cuda_graph_pool_bytes(const ModelSpec& m, int tp_size, int dtype_bytes, i
   const double attention_width = static_cast<double>(m.num_attention_heads) *
                                  static_cast<double>(m.attention == Attention::mla ? m.v_head_dim : m.head_dim);
   double bytes = kCgBytesPerGraphLayer * static_cast<double>(layers) * static_cast<double>(graphs);
-  bytes += captured_tokens * dtype_bytes *
-           (kCgHiddenCopies * h + kCgIntermediateCopies * dense_inter / tp +
-            (attention_in_graphs ? kCgAttentionCopies * attention_width / tp : 0.0));
+  bytes += captured_tokens * dtype_bytes * (kCgHiddenCopies * h + kCgIntermediateCopies * dense_inter / tp);
+  bytes += attention_bytes ? *attention_bytes : captured_tokens * dtype_bytes * kCgAttentionCopies * attention_width / tp;
   if (m.num_experts > 1) {
     const double k = static_cast<double>(std::max<int64_t>(1, m.num_experts_per_tok));
     const double share = static_cast<double>(layers) / static_cast<double>(std::max<int64_t>(1, m.num_hidden_layers));

@@ -676,6 +676,14 @@ TEST_CASE("inference: vLLM V1 falls back to TRITON_ATTN for fp32 and prefix-LM m
                                  R"("model":"meta-llama/Llama-3.2-1B","dtype":"float16")"));
   REQUIRE(at(v100, "ok")->as_bool());
   CHECK(at(v100, "per_gpu.components[cuda_graphs].values.attention_backend")->as_string() == "default");
+  // FlashAttention 3's split buffers: 32 splits × the largest FULL batch × heads × (head_dim + 1) × 4 B,
+  // on top of the FULL graphs' per-layer cost (vLLM 0.19 logs: 260 MiB "first capture").
+  {
+    const std::string l8 = R"("model":"meta-llama/Llama-3.1-8B","max_num_seqs":1024,)";
+    const double both = num(cg(l8 + R"("cudagraph_mode":"FULL_AND_PIECEWISE")"), "per_gpu.components[cuda_graphs].bytes");
+    const double piece = num(cg(l8 + R"("cudagraph_mode":"PIECEWISE")"), "per_gpu.components[cuda_graphs].bytes");
+    CHECK(both - piece == doctest::Approx(51 * 32 * 143.5e3 + 32.0 * 512 * 32 * 129 * 4).epsilon(1e-6));
+  }
   // PIECEWISE graphs run attention outside the graphs.
   const Value piecewise = cg(R"("model":"meta-llama/Llama-3.1-8B","cudagraph_mode":"PIECEWISE")");
   const Value piecewise_fp32 = cg(R"("model":"meta-llama/Llama-3.1-8B","cudagraph_mode":"PIECEWISE","dtype":"float32")");
