@@ -313,6 +313,14 @@ Result<Estimate> estimate_training(const Common& c, Fields& f) {
   if (!pk.fits)
     warnings.push_back("does not fit: needs " + gib_text(pk.allocated + md.outside) + " GiB of " + gib_text(md.capacity) +
                        " GiB even with the allocator cache emptied");
+  else if (static_cast<double>(e.high_bytes) > md.capacity)
+    // Near capacity the caching allocator frees and retries instead of growing; fragmentation or a
+    // longer-than-modelled batch then tips it over (NOTES-training §2: readings within ~5 % of the
+    // card are "fits", not requirements).
+    warnings.push_back("fits with little headroom: " + gib_text(pk.allocated + md.outside) + " GiB of " +
+                       gib_text(md.capacity) + " GiB allocated, and the range's high end (" +
+                       gib_text(static_cast<double>(e.high_bytes)) +
+                       " GiB) exceeds the GPU — fragmentation or a longer batch can still run out of memory");
   for (auto& w : warnings) e.warnings.push_back(std::move(w));
 
   // ---- Extra figures ---------------------------------------------------------------------------
