@@ -46,6 +46,14 @@ inline void check_thresholds(const llmsizer::SuiteSummary& s, std::initializer_l
   }
 }
 
+// Whether any of the answer's warnings contains `needle`.
+inline bool has_warning(const llmsizer::Value& v, const std::string& needle) {
+  if (const llmsizer::Value* w = at(v, "warnings"))
+    for (const auto& x : w->items())
+      if (x.is_string() && x.as_string().find(needle) != std::string::npos) return true;
+  return false;
+}
+
 inline std::string read_file(const std::string& relative) {
   std::ifstream in(std::string(LLMSIZER_SOURCE_DIR) + "/" + relative, std::ios::binary);
   std::ostringstream ss;

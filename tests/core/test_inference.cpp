@@ -13,6 +13,7 @@
 
 using namespace llmsizer;
 using testing::at;
+using testing::has_warning;
 using testing::run;
 
 namespace {
@@ -196,10 +197,7 @@ TEST_CASE("inference: vLLM start-up failures and warnings") {
     REQUIRE(at(r, "ok")->as_bool());
     CHECK(num(r, "extra.starts") == row.starts);
     CHECK(at(r, "fits")->as_bool() == (row.starts == 1));
-    bool found = false;
-    for (const auto& w : at(r, "warnings")->items())
-      found = found || w.as_string().find(row.warning) != std::string::npos;
-    CHECK(found);
+    CHECK(has_warning(r, row.warning));
   }
 }
 
@@ -528,19 +526,14 @@ TEST_CASE("inference: backend aliases resolve and say so; AutoAWQ's fused layers
     return run(request(R"("model":"mistralai/Mistral-7B-v0.1","gpu":"rtx-4090","backend":")" + backend +
                        R"(","quantization":"awq-int4","dtype":"float16","batch_size":8,"input_len":2048,"output_len":2048)" + extra));
   };
-  auto warned = [](const Value& r, const std::string& text) {
-    for (const auto& w : at(r, "warnings")->items())
-      if (w.as_string().find(text) != std::string::npos) return true;
-    return false;
-  };
   const Value hf = est("HF"), transformers = est("transformers"), upper = est("vLLM"), trt = est("trt-llm");
   REQUIRE(at(hf, "ok")->as_bool());
   CHECK(num(hf, "per_gpu.peak.allocated_bytes") == num(transformers, "per_gpu.peak.allocated_bytes"));
-  CHECK(warned(hf, "\"hf\" is estimated as transformers"));
+  CHECK(has_warning(hf, "\"hf\" is estimated as transformers"));
   REQUIRE(at(upper, "ok")->as_bool());
-  CHECK_FALSE(warned(upper, "is estimated as"));
+  CHECK_FALSE(has_warning(upper, "is estimated as"));
   REQUIRE(at(trt, "ok")->as_bool());
-  CHECK(warned(trt, "tensorrt-llm"));
+  CHECK(has_warning(trt, "tensorrt-llm"));
   const Value bad = est("vlm");
   CHECK_FALSE(at(bad, "ok")->as_bool());
   CHECK(at(bad, "error.path")->as_string() == "/backend");
@@ -568,11 +561,7 @@ TEST_CASE("inference: cache dtypes in any case and under torch's names") {
 }
 
 TEST_CASE("inference: a prompt-sized backend says when the prompt length was assumed") {
-  auto warned = [](const Value& r) {
-    for (const auto& w : at(r, "warnings")->items())
-      if (w.as_string().find("input_len not given") != std::string::npos) return true;
-    return false;
-  };
+  auto warned = [](const Value& r) { return has_warning(r, "input_len not given"); };
   const std::string model = R"("model":"meta-llama/Llama-3.1-8B","gpu":"a100-sxm-80gb",)";
   const Value hf = run(request(model + R"("backend":"transformers")"));
   const Value given = run(request(model + R"("backend":"transformers","input_len":512)"));
@@ -605,10 +594,7 @@ TEST_CASE("inference: TensorRT-LLM's C++ executor buffers follow max_batch_size,
         doctest::Approx(2.66).epsilon(0.005));
   CHECK(num(r, "per_gpu.components[runtime_overhead].values.decoder_bytes") / kGiB == doctest::Approx(5.76).epsilon(0.005));
   // The answer points at the build limits when the buffers crowd out the KV cache.
-  bool said = false;
-  for (const auto& w : at(r, "warnings")->items())
-    said = said || w.as_string().find("max_batch_size 2048 × max_seq_len 32768") != std::string::npos;
-  CHECK(said);
+  CHECK(has_warning(r, "max_batch_size 2048 × max_seq_len 32768"));
   // Smaller build limits free the buffers for the KV cache.
   const Value small = run(request(model + R"("backend_version":"0.14.0","max_batch_size":8,"max_seq_len":4096)"));
   REQUIRE(at(small, "ok")->as_bool());
@@ -626,11 +612,6 @@ TEST_CASE("inference: TensorRT-LLM's C++ executor buffers follow max_batch_size,
 }
 
 TEST_CASE("inference: NIM's prebuilt engines assume 256 sequences and say so; a given limit wins") {
-  auto warned = [](const Value& r, const std::string& text) {
-    for (const auto& w : at(r, "warnings")->items())
-      if (w.as_string().find(text) != std::string::npos) return true;
-    return false;
-  };
   const std::string base = R"("model":"meta-llama/Llama-3.3-70B-Instruct","gpu":"h100-sxm-80gb","num_gpus":2,)"
                            R"("tensor_parallel_size":2,"backend":"tensorrt-llm","quantization":"fp8",)";
   const Value nim = run(request(base + R"("serving_stack":"nvidia-nim")"));
@@ -638,12 +619,12 @@ TEST_CASE("inference: NIM's prebuilt engines assume 256 sequences and say so; a 
   const Value plain = run(request(base + R"("max_batch_size":2048)"));
   REQUIRE(at(nim, "ok")->as_bool());
   CHECK(num(nim, "per_gpu.components[runtime_overhead].values.max_batch_size") == 256);
-  CHECK(warned(nim, "NIM does not publish"));
-  CHECK_FALSE(warned(given, "NIM does not publish"));
+  CHECK(has_warning(nim, "NIM does not publish"));
+  CHECK_FALSE(has_warning(given, "NIM does not publish"));
   CHECK(num(given, "kv_cache.capacity_tokens") == num(plain, "kv_cache.capacity_tokens"));
   CHECK(num(nim, "kv_cache.capacity_tokens") > 1.3 * num(given, "kv_cache.capacity_tokens"));
   // Other stacks are named in a warning, not silently dropped.
-  CHECK(warned(run(request(base + R"("serving_stack":"triton")")), "serving_stack \"triton\" is not modelled"));
+  CHECK(has_warning(run(request(base + R"("serving_stack":"triton")")), "serving_stack \"triton\" is not modelled"));
 }
 
 TEST_CASE("inference: vLLM V1 falls back to TRITON_ATTN for fp32 and prefix-LM multimodal models; its graphs keep no attention buffers") {

@@ -15,6 +15,7 @@
 
 using namespace llmsizer;
 using testing::at;
+using testing::has_warning;
 using testing::run;
 
 namespace {
@@ -23,13 +24,6 @@ double num(const Value& v, const std::string& path) {
   const Value* x = at(v, path);
   REQUIRE_MESSAGE((x && x->is_number()), "no number at " << path);
   return x->as_double();
-}
-
-bool has_warning(const Value& v, const std::string& needle) {
-  if (const Value* w = at(v, "warnings"))
-    for (const auto& x : w->items())
-      if (x.is_string() && x.as_string().find(needle) != std::string::npos) return true;
-  return false;
 }
 
 const std::string kLlama8b = R"("model":"meta-llama/Llama-3.1-8B")";

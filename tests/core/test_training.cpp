@@ -10,6 +10,7 @@
 #include "support.hpp"
 
 using testing::at;
+using testing::has_warning;
 using testing::run;
 
 namespace {
@@ -243,9 +244,7 @@ TEST_CASE("warnings name the GPU's missing features; unknown frameworks answer w
     CAPTURE(row.name);
     auto r = run(row.request);
     REQUIRE(at(r, "ok")->as_bool());
-    bool found = false;
-    for (const auto& w : at(r, "warnings")->items()) found = found || w.as_string().find(row.fragment) != std::string::npos;
-    CHECK(found);
+    CHECK(has_warning(r, row.fragment));
   }
 }
 
@@ -414,11 +413,7 @@ TEST_CASE("training: FSDP2 under torchtitan's pipeline keeps the whole stage uns
 }
 
 TEST_CASE("training: a fit near the GPU's capacity says the headroom is thin") {
-  auto warned = [](const llmsizer::Value& r) {
-    for (const auto& w : at(r, "warnings")->items())
-      if (w.as_string().find("little headroom") != std::string::npos) return true;
-    return false;
-  };
+  auto warned = [](const llmsizer::Value& r) { return has_warning(r, "little headroom"); };
   // lit-gpt 2023 resource table: Llama-2-7B LoRA (q, v, r 8) on an A100 40 GB, micro-batch 4 ×
   // 1304-token Alpaca samples, bf16-true, no checkpointing: out of memory. Estimated just under
   // the card, so the answer fits but must say how little is left.
